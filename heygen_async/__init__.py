@@ -1,0 +1,106 @@
+"""heygen-async: an asyncio-first SDK for HeyGen's Video Agent API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import limits
+from ._client import AsyncHeyGen
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    HeyGenError,
+    InsufficientCreditError,
+    InternalServerError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    SessionFailedError,
+    UnprocessableEntityError,
+    ValidationError,
+    VideoFailedError,
+    WaitTimeoutError,
+    WebhookVerificationError,
+)
+from ._retry import RetryPolicy
+from ._transport import Timeout
+from .models import (
+    Account,
+    Asset,
+    AssetBase64,
+    AssetId,
+    AssetUrl,
+    CreateSessionRequest,
+    CreateVideoAgentRequest,
+    MessageReceipt,
+    SendMessageRequest,
+    Session,
+    SessionMessage,
+    SessionResource,
+    SessionStatus,
+    SessionSummary,
+    Style,
+    Video,
+    VideoStatus,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APITimeoutError",
+    "Account",
+    "Asset",
+    "AssetBase64",
+    "AssetId",
+    "AssetUrl",
+    "AsyncHeyGen",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "CreateSessionRequest",
+    "CreateVideoAgentRequest",
+    "HeyGenError",
+    "InsufficientCreditError",
+    "InternalServerError",
+    "MessageReceipt",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "SendMessageRequest",
+    "Session",
+    "SessionFailedError",
+    "SessionMessage",
+    "SessionResource",
+    "SessionStatus",
+    "SessionSummary",
+    "Style",
+    "Timeout",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "Video",
+    "VideoFailedError",
+    "VideoStatus",
+    "WaitTimeoutError",
+    "WebhookVerificationError",
+    "__version__",
+    "limits",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("heygen-async")
+    raise AttributeError(f"module 'heygen_async' has no attribute {name!r}")

@@ -1,0 +1,64 @@
+"""Every default of heygen-async in one place, each with the reason for its value.
+
+Keep in sync with the configuration table of README.md.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+DEFAULT_BASE_URL: Final = "https://api.heygen.com"
+API_KEY_ENV: Final = "HEYGEN_API_KEY"
+BASE_URL_ENV: Final = "HEYGEN_BASE_URL"
+LOG_ENV: Final = "HEYGEN_LOG"
+
+# HeyGen's own CLI allows writes 120 s (POST p99 ~31 s) and reads 30 s; we take one budget
+# per attempt that covers both, and a short connect phase so a dead host fails fast.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 60.0
+DEFAULT_TOTAL_TIMEOUT: Final = 120.0
+
+# Retries: full jitter, sleep = uniform(0, min(BACKOFF_MAX, BACKOFF_BASE * 2**retry)).
+DEFAULT_MAX_RETRIES: Final = 3
+DEFAULT_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+DEFAULT_BACKOFF_BASE: Final = 0.5
+DEFAULT_BACKOFF_MAX: Final = 8.0
+# A Retry-After longer than this is not slept: the caller gets RateLimitError(retry_after=...)
+# and decides, instead of a worker silently blocking for minutes.
+DEFAULT_MAX_RETRY_AFTER: Final = 60.0
+
+# HeyGen's pay-as-you-go plan runs 10 jobs at once and advises 2-3 Video Agent jobs in
+# parallel; 4 keeps a single process well inside both.
+DEFAULT_MAX_CONCURRENT_CREATES: Final = 4
+
+# Polling (wait): HeyGen's CLI starts at 2 s and caps at 30 s; Video Agent jobs take 20-45 min.
+DEFAULT_POLL_INTERVAL: Final = 2.0
+DEFAULT_POLL_MAX_INTERVAL: Final = 30.0
+DEFAULT_WAIT_TIMEOUT: Final = 60.0 * 60.0
+
+# Connection pool: enough for a batch at high concurrency without exhausting file descriptors.
+DEFAULT_POOL_LIMIT: Final = 100
+
+# Validation limits from HeyGen's API reference.
+PROMPT_MAX_CHARS: Final = 10_000
+MAX_FILES: Final = 20
+IDEMPOTENCY_KEY_RE: Final = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
+SUPPORTED_MEDIA_TYPES: Final = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "video/mp4",
+        "video/webm",
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/wave",
+        "application/pdf",
+    }
+)
+# Multipart uploads above this go through the three-step direct upload.
+MULTIPART_UPLOAD_LIMIT: Final = 32 * 1024 * 1024
+
+USER_AGENT_PREFIX: Final = "heygen-async"

@@ -1,0 +1,283 @@
+"""The request pipeline: limits, then retries, then the transport, then decoding of errors.
+
+Every call runs its first attempt directly (the common case costs no retry machinery); a
+retryable failure hands the call to a tenacity `AsyncRetrying` built from the client's
+`RetryPolicy`, which replays that first failure and then drives the waits and later attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+import tenacity
+
+from ._decode import error_from_response
+from ._errors import APIConnectionError, APIError, APITimeoutError, HeyGenError, RateLimitError
+from ._limits import Limiter
+from ._logging import logger
+from ._retry import RetryPolicy
+from ._transport import AiohttpTransport, RawResponse, Timeout
+
+Sleep = Callable[[float], Awaitable[Any]]
+Clock = Callable[[], float]
+
+
+class Kind(enum.Enum):
+    READ = "read"  # GET: always safe to retry
+    WRITE = "write"  # a keyed POST that creates nothing paid (messages, stop)
+    CREATE = "create"  # a keyed POST that starts a paid job: bounded and gated by the limiter
+
+
+class Request:
+    """One logical call: what to send, and how careful to be with it."""
+
+    __slots__ = ("body", "content_type", "idempotency_key", "kind", "method", "path")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: Kind = Kind.READ,
+        body: bytes | Callable[[], aiohttp.FormData] | None = None,
+        content_type: str | None = "application/json",
+        idempotency_key: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.kind = kind
+        self.body = body
+        self.content_type = content_type if isinstance(body, bytes) else None
+        self.idempotency_key = idempotency_key
+
+
+class _Call:
+    """The state of one call across its attempts."""
+
+    __slots__ = ("attempt", "deadline_at", "first_error", "next_wait", "request")
+
+    def __init__(self, request: Request, deadline_at: float | None) -> None:
+        self.request = request
+        self.deadline_at = deadline_at
+        self.attempt = 0
+        self.next_wait: float | None = None
+        self.first_error: BaseException | None = None
+
+
+class Pipeline:
+    """Sends `Request`s to HeyGen under the client's retry policy, limits and timeouts."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        transport: AiohttpTransport,
+        retry: RetryPolicy,
+        timeout: Timeout,
+        limiter: Limiter,
+        sleep: Sleep,
+        clock: Clock,
+    ) -> None:
+        self.base_url = base_url
+        self.headers = dict(headers)
+        self.transport = transport
+        self.retry = retry
+        self.timeout = timeout
+        self.limiter = limiter
+        self.sleep = sleep
+        self.clock = clock
+        self._aiohttp_timeout = timeout.to_aiohttp()
+        self._retrying = tenacity.AsyncRetrying(
+            sleep=sleep,
+            retry=self._should_retry,
+            wait=self._wait,
+            stop=self._should_stop,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+
+    async def send(self, request: Request) -> RawResponse:
+        """The 2xx reply to `request`, or the typed error of its last attempt."""
+        deadline = self.retry.deadline
+        call = _Call(request, None if deadline is None else self.clock() + deadline)
+        try:
+            return await self._attempt(call)
+        except (APIError, APIConnectionError) as exc:
+            if call.next_wait is None:
+                raise
+            call.first_error = exc
+        retrying = self._retrying.copy()
+        response: RawResponse = await retrying(self._replay_then_attempt, call)
+        return response
+
+    async def _replay_then_attempt(self, call: _Call) -> RawResponse:
+        first, call.first_error = call.first_error, None
+        if first is not None:
+            raise first
+        return await self._attempt(call)
+
+    async def _attempt(self, call: _Call) -> RawResponse:
+        request = call.request
+        call.next_wait = None
+        headers = self.headers.copy()
+        headers["X-Retry-Count"] = str(call.attempt)
+        if request.content_type is not None:
+            headers["Content-Type"] = request.content_type
+        if request.idempotency_key is not None:
+            headers["Idempotency-Key"] = request.idempotency_key
+        timeout = self._timeout_for(call)
+        url = self.base_url + request.path
+        gated = request.kind is Kind.CREATE
+        if gated:
+            await self._enter_create(call)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
+        try:
+            if debug:
+                logger.debug(
+                    "-> %s %s (attempt %d)", request.method, request.path, call.attempt + 1
+                )
+            # A multipart body is built afresh per attempt: aiohttp consumes it when sent.
+            body = request.body() if callable(request.body) else request.body
+            response = await self.transport.send(request.method, url, headers, body, timeout)
+            if debug:
+                logger.debug(
+                    "<- %d %s %s in %.1f ms (request id %s)",
+                    response.status,
+                    request.method,
+                    request.path,
+                    (time.perf_counter() - started) * 1000,
+                    response.headers.get("x-request-id"),
+                )
+            if 200 <= response.status < 300:
+                return response
+            error = error_from_response(
+                response.status, response.headers, response.body, time.time()
+            )
+            call.next_wait = self._planned_wait(call, error)
+            if response.status == 429:
+                pause = call.next_wait if call.next_wait is not None else error.retry_after
+                await self.limiter.start_cooldown(pause or 0.0)
+            raise error
+        except APIConnectionError as exc:
+            call.next_wait = self._planned_wait(call, exc)
+            raise
+        finally:
+            call.attempt += 1
+            if gated:
+                await self.limiter.release()
+
+    def _timeout_for(self, call: _Call) -> aiohttp.ClientTimeout:
+        if call.deadline_at is None:
+            return self._aiohttp_timeout
+        remaining = call.deadline_at - self.clock()
+        if remaining <= 0:
+            raise APITimeoutError(f"the call's deadline of {self.retry.deadline}s has passed")
+        return self.timeout.to_aiohttp(remaining)
+
+    async def _enter_create(self, call: _Call) -> None:
+        """Wait for the cool-down gate to open and for a create slot, within the deadline."""
+        limiter = self.limiter
+        while True:
+            pause = await limiter.cooldown_remaining()
+            if pause > 0:
+                if pause > self.retry.max_retry_after:
+                    raise RateLimitError(
+                        429,
+                        "rate_limit_exceeded",
+                        f"creates are cooling down for {pause:.1f}s after a 429, longer "
+                        f"than max_retry_after ({self.retry.max_retry_after}s)",
+                        retry_after=pause,
+                    )
+                if call.deadline_at is not None and self.clock() + pause > call.deadline_at:
+                    raise APITimeoutError(
+                        f"creates are cooling down for {pause:.1f}s, past the call's deadline"
+                    )
+                await self.sleep(pause)
+                continue
+            if call.deadline_at is None:
+                await limiter.acquire()
+            else:
+                try:
+                    async with asyncio.timeout(max(0.0, call.deadline_at - self.clock())):
+                        await limiter.acquire()
+                except TimeoutError:
+                    raise APITimeoutError(
+                        "no create slot came free before the call's deadline"
+                    ) from None
+            if await limiter.cooldown_remaining() <= 0:
+                return
+            await limiter.release()  # a 429 closed the gate while this call waited
+
+    def _planned_wait(self, call: _Call, error: HeyGenError) -> float | None:
+        """The wait before retrying after `error`, or None when it must not be retried."""
+        policy = self.retry
+        kind = call.request.kind
+        if isinstance(error, APIError):
+            status = error.status
+            if status == 409 and error.code == "request_in_progress" and kind is not Kind.READ:
+                # The first attempt of this Idempotency-Key is still running at HeyGen: ask
+                # again later and get its reply, instead of failing a job that exists.
+                return policy.backoff(call.attempt)
+            if status not in policy.retry_statuses:
+                return None
+            if kind is Kind.CREATE and status != 429 and not policy.retry_server_errors_on_create:
+                return None
+            if error.retry_after is not None:
+                return error.retry_after if error.retry_after <= policy.max_retry_after else None
+            return policy.backoff(call.attempt)
+        if isinstance(error, APIConnectionError):
+            if kind is Kind.CREATE and not policy.retry_server_errors_on_create:
+                return None
+            return policy.backoff(call.attempt)
+        return None
+
+    # tenacity callbacks: the call is the first positional argument of the retried function.
+
+    @staticmethod
+    def _call_of(state: tenacity.RetryCallState) -> _Call:
+        call: _Call = state.args[0]
+        return call
+
+    def _should_retry(self, state: tenacity.RetryCallState) -> bool:
+        outcome = state.outcome
+        return outcome is not None and outcome.failed and self._call_of(state).next_wait is not None
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        return self._call_of(state).next_wait or 0.0
+
+    def _should_stop(self, state: tenacity.RetryCallState) -> bool:
+        call = self._call_of(state)
+        if state.attempt_number > self.retry.max_retries:
+            return True
+        wait = call.next_wait or 0.0
+        return call.deadline_at is not None and self.clock() + wait > call.deadline_at
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        call = self._call_of(state)
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, APIError):
+            reason = f"{error.status} {error.code}"
+            request_id = error.request_id
+        else:
+            reason = f"{type(error).__name__}: {error}"
+            request_id = None
+        logger.info(
+            "retrying %s %s: attempt %d/%d after %s, waiting %.2fs (request id %s)",
+            call.request.method,
+            call.request.path,
+            state.attempt_number + 1,
+            self.retry.max_retries + 1,
+            reason,
+            call.next_wait or 0.0,
+            request_id,
+        )

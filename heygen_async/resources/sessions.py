@@ -1,0 +1,231 @@
+"""`client.sessions`: the interactive sessions API (/v3/video-agents/sessions...)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Sequence
+from typing import Any, ClassVar
+
+import attrs
+
+from .. import _constants as C
+from .. import _decode
+from .._errors import NotFoundError, SessionFailedError, VideoFailedError
+from .._pipeline import Kind, Request
+from .._polling import Poller, PollSchedule, ProgressCallback
+from ..models import (
+    CreateSessionRequest,
+    CreateVideoAgentRequest,
+    FileInput,
+    MessageReceipt,
+    SendMessageRequest,
+    Session,
+    SessionResource,
+    SessionStatus,
+    Video,
+)
+from ..models.sessions import SESSION_NEEDS_INPUT_STATUSES
+from ..models.videos import VideoStatus
+from ._base import (
+    Resource,
+    build_model,
+    encode,
+    idempotency_key,
+    page_size_of,
+    path_id,
+    with_query,
+)
+
+
+class AgentSessions(Resource):
+    """What both session APIs share; subclasses name their paths and request model."""
+
+    create_path: ClassVar[str]
+    request_class: ClassVar[type[CreateSessionRequest] | type[CreateVideoAgentRequest]]
+    # Statuses at which a plain `wait()` stops without raising.
+    returns_on: ClassVar[frozenset[str]]
+
+    def _session_path(self, session_id: str) -> str:
+        return f"{self.create_path}/{path_id('session_id', session_id)}"
+
+    def _message_path(self, session_id: str) -> str:
+        raise NotImplementedError
+
+    async def _create(
+        self, request: Any, idempotency_key: str | None, fields: dict[str, Any]
+    ) -> Session:
+        model = build_model(self.request_class, request, fields, "request")
+        return await self._post(
+            self.create_path, encode(model), Session, kind=Kind.CREATE, key=idempotency_key
+        )
+
+    async def get(self, session_id: str) -> Session:
+        """The session's current state (status, progress, video_id, last 40 messages)."""
+        return await self._get(self._session_path(session_id), Session)
+
+    async def send_message(
+        self,
+        session_id: str,
+        message: str,
+        *,
+        files: Sequence[FileInput] | None = None,
+        **fields: Any,
+    ) -> MessageReceipt:
+        """Answer the agent, approve its storyboard, or ask for a revision."""
+        path = self._message_path(session_id)
+        model = build_model(
+            SendMessageRequest, None, {"message": message, "files": files, **fields}, "message"
+        )
+        return await self._post(path, encode(model), MessageReceipt, kind=Kind.WRITE)
+
+    async def stop(self, session_id: str) -> None:
+        """Stop the session's run at its next checkpoint (partial results are kept)."""
+        path = f"{self._session_path(session_id)}/stop"
+        response = await self._send(
+            Request(
+                "POST", path, kind=Kind.WRITE, body=b"{}", idempotency_key=idempotency_key(None)
+            )
+        )
+        _decode.envelope(response.status, response.headers, response.body)
+
+    async def wait(
+        self,
+        session_id: str,
+        *,
+        until: str | Collection[str] | None = None,
+        timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
+        on_progress: ProgressCallback | None = None,
+    ) -> Session:
+        """Poll until the session reaches `until` (a status or several), or else until it is done.
+
+        Without `until`, the session is polled until its `video_id` appears, and then the
+        video (HeyGen's advice: the session may 404 once the video exists) until it completes.
+        Raises SessionFailedError (session `failed`), VideoFailedError (video `failed`) or
+        WaitTimeoutError (`timeout` seconds passed; carries the last state). `on_progress`
+        gets every Session and Video seen, and may be a coroutine function.
+        """
+        path = self._session_path(session_id)
+        targets = {until} if isinstance(until, str) else set(until or ())
+        poller = Poller(
+            PollSchedule(poll_interval, max_poll_interval, timeout),
+            sleep=self._client._sleep,
+            clock=self._client._clock,
+            on_progress=on_progress,
+            what=f"session {session_id}",
+        )
+        while True:
+            session = await self._get(path, Session)
+            await poller.report(session)
+            status = session.status
+            if targets and status in targets:
+                return session
+            if status == SessionStatus.FAILED:
+                raise SessionFailedError(_failure_text(session), session)
+            if status == SessionStatus.COMPLETED and (targets or session.video_id is None):
+                return session
+            if not targets:
+                if session.video_id is not None:
+                    return await self._finish_with_video(session, poller)
+                if status in self.returns_on:
+                    return session
+                if status in SESSION_NEEDS_INPUT_STATUSES:
+                    raise SessionFailedError(
+                        f"session {session.session_id} needs input (status {status}); answer it "
+                        "with send_message, or wait with until=... to stop at this state",
+                        session,
+                    )
+            await poller.pause()
+
+    async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
+        assert session.video_id is not None
+        video = await self._client.videos._wait_video(session.video_id, poller)
+        if video.status == VideoStatus.FAILED:
+            raise VideoFailedError(_video_failure_text(video), video)
+        try:
+            final = await self.get(session.session_id)
+        except NotFoundError:
+            final = session
+        if final.status != SessionStatus.COMPLETED:
+            final = attrs.evolve(final, status=SessionStatus.COMPLETED, video_id=video.id)
+        return final
+
+
+class Sessions(AgentSessions):
+    """`client.sessions`: create and steer interactive Video Agent sessions."""
+
+    create_path = "/v3/video-agents/sessions"
+    request_class = CreateSessionRequest
+    # An interactive session pauses for review by design: `wait()` returns there.
+    returns_on = frozenset(SESSION_NEEDS_INPUT_STATUSES)
+
+    def _message_path(self, session_id: str) -> str:
+        return f"{self._session_path(session_id)}/messages"
+
+    async def create(
+        self,
+        request: CreateSessionRequest | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Session:
+        """Create an interactive session: POST /v3/video-agents/sessions.
+
+        Pass a CreateSessionRequest or its fields as keywords. Raises ValidationError before
+        sending anything if a field is invalid. Every attempt carries the same Idempotency-Key
+        (yours, or a fresh uuid4), so a retried create never starts a second paid job.
+        """
+        return await self._create(request, idempotency_key, fields)
+
+    def list_resources(
+        self,
+        session_id: str,
+        *,
+        resource_ids: Sequence[str] | None = None,
+        type: str | None = None,
+        source: str | None = None,
+        page_size: int = 8,
+    ) -> AsyncIterator[SessionResource]:
+        """Every resource of the session (storyboard drafts, images, ...), all pages."""
+        path = f"{self._session_path(session_id)}/resources"
+        query: dict[str, object] = {
+            "resource_ids": ",".join(resource_ids) if resource_ids else None,
+            "type": type,
+            "source": source,
+            "limit": page_size_of(page_size),
+        }
+        return self._resources(path, query)
+
+    async def _resources(
+        self, path: str, query: dict[str, object]
+    ) -> AsyncIterator[SessionResource]:
+        cursor: str | None = None
+        while True:
+            response = await self._send(
+                Request("GET", with_query(path, {**query, "token": cursor}))
+            )
+            status, headers, body = response
+            data = _decode.envelope(status, headers, body)["data"]
+            resources = data.get("resources") if isinstance(data, dict) else None
+            if not isinstance(resources, list):
+                raise _decode.invalid_response(status, headers, body, "no resources list")
+            for item in resources:
+                yield _decode.model(item, SessionResource, status, headers, body)
+            cursor = data.get("next_cursor")
+            if not cursor:
+                return
+            if not isinstance(cursor, str):
+                raise _decode.invalid_response(status, headers, body, "next_cursor is not a string")
+
+
+def _failure_text(session: Session) -> str:
+    errors = [m.content for m in session.messages if m.type == "error"]
+    detail = errors[0] if errors else (session.messages[0].content if session.messages else "")
+    text = f"session {session.session_id} failed"
+    return f"{text}: {detail}" if detail else text
+
+
+def _video_failure_text(video: Video) -> str:
+    detail = ": ".join(p for p in (video.failure_code, video.failure_message) if p)
+    return f"video {video.id} failed" + (f" ({detail})" if detail else "")

@@ -1,0 +1,52 @@
+"""`client.video_agents`: the current Video Agent API (/v3/video-agents, with `mode`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..models import CreateVideoAgentRequest, Session, SessionResource, SessionSummary, Video
+from ._base import page_size_of, path_id
+from .sessions import AgentSessions
+
+
+class VideoAgents(AgentSessions):
+    """`client.video_agents`: one-shot (`mode="generate"`) or multi-turn (`mode="chat"`) sessions.
+
+    `wait()` raises SessionFailedError when a session pauses for input it was not told to stop
+    at (`until=`): a generate-mode session should never pause, so waiting would never end.
+    """
+
+    create_path = "/v3/video-agents"
+    request_class = CreateVideoAgentRequest
+    returns_on = frozenset()
+
+    def _message_path(self, session_id: str) -> str:
+        return self._session_path(session_id)
+
+    async def create(
+        self,
+        request: CreateVideoAgentRequest | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Session:
+        """Create a session: POST /v3/video-agents (mode "generate" unless told "chat").
+
+        Validates before sending; every attempt carries the same Idempotency-Key.
+        """
+        return await self._create(request, idempotency_key, fields)
+
+    def list(self, *, page_size: int = 20) -> AsyncIterator[SessionSummary]:
+        """Every session of the account, newest first, fetched page by page as you iterate."""
+        return self._pages(self.create_path, {"limit": page_size_of(page_size)}, SessionSummary)
+
+    def list_videos(self, session_id: str) -> AsyncIterator[Video]:
+        """Every video made in the session, newest first."""
+        return self._pages(f"{self._session_path(session_id)}/videos", {}, Video)
+
+    async def get_resource(self, session_id: str, resource_id: str) -> SessionResource:
+        """One resource of a session (a storyboard draft, an image, ...)."""
+        path = f"{self._session_path(session_id)}/resources/{path_id('resource_id', resource_id)}"
+        return await self._get(path, SessionResource)

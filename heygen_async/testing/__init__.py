@@ -1,0 +1,16 @@
+"""Testing toolkit: FakeHeyGen, a loopback HeyGen for your tests and demos.
+
+```python
+from heygen_async.testing import FakeHeyGen
+
+async with FakeHeyGen(step_seconds=0.05) as fake:
+    async with fake.client() as client:
+        session = await client.video_agents.create(prompt="A 30 s product teaser")
+```
+With pytest, the `heygen_fake` fixture gives a started FakeHeyGen.
+"""
+
+from ._fake import FakeHeyGen
+from ._state import FakeSession, FakeVideo, Fault, RecordedRequest
+
+__all__ = ["FakeHeyGen", "FakeSession", "FakeVideo", "Fault", "RecordedRequest"]

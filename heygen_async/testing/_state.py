@@ -1,0 +1,167 @@
+"""The state FakeHeyGen keeps: sessions and their state machine, videos, assets, faults."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+# Session state machines, one per kind of session. "reviewing" and "waiting_for_input" are
+# pauses: only a message (or `FakeHeyGen.advance`) moves the session on from there.
+INTERACTIVE_FLOW = ("processing", "reviewing", "generating", "completed")
+INTERACTIVE_AUTO_FLOW = ("processing", "generating", "completed")
+GENERATE_FLOW = ("thinking", "generating", "completed")
+CHAT_FLOW = ("thinking", "reviewing", "generating", "completed")
+PAUSES = frozenset({"reviewing", "waiting_for_input"})
+TERMINAL = frozenset({"completed", "failed"})
+
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{next(_ids):06d}"
+
+
+@attrs.define
+class FakeVideo:
+    video_id: str
+    session_id: str
+    status: str = "processing"
+    created_at: int = attrs.field(factory=lambda: int(time.time()))
+    completed_at: int | None = None
+    url_version: int = 0
+    failure_code: str | None = None
+    failure_message: str | None = None
+    size: int = 256 * 1024
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        done = self.status == "completed"
+        return {
+            "id": self.video_id,
+            "status": self.status,
+            "title": f"Video of {self.session_id}",
+            "created_at": self.created_at,
+            "completed_at": self.completed_at,
+            "video_url": (
+                f"{base_url}/files/{self.video_id}.mp4?v={self.url_version}" if done else None
+            ),
+            "thumbnail_url": f"{base_url}/files/{self.video_id}.jpg" if done else None,
+            "duration": 42.0 if done else None,
+            "failure_code": self.failure_code,
+            "failure_message": self.failure_message,
+        }
+
+    def content(self) -> bytes:
+        """Deterministic bytes of `size` length (an mp4 header, then a repeating pattern)."""
+        head = b"\x00\x00\x00\x18ftypmp42" + self.video_id.encode()
+        pattern = (head + b"heygen-async fake video " * 8) or b"x"
+        reps = self.size // len(pattern) + 1
+        return (pattern * reps)[: self.size]
+
+
+@attrs.define
+class FakeSession:
+    session_id: str
+    api: str  # "sessions" (interactive API) or "video_agents" (current API)
+    mode: str  # "interactive", "generate" or "chat"
+    prompt: str
+    flow: tuple[str, ...]
+    callback_url: str | None = None
+    callback_id: str | None = None
+    step: int = 0
+    status: str = ""
+    created_at: int = attrs.field(factory=lambda: int(time.time()))
+    entered_at: float = attrs.field(factory=time.monotonic)
+    video_id: str | None = None
+    messages: list[dict[str, Any]] = attrs.field(factory=list)
+    resources: list[dict[str, Any]] = attrs.field(factory=list)
+    title: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self.status = self.flow[0]
+        self.say("user", self.prompt)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def progress(self) -> int:
+        if self.status == "completed":
+            return 100
+        return int(100 * self.step / max(1, len(self.flow) - 1))
+
+    def say(self, role: str, content: str, kind: str = "text", **extra: Any) -> None:
+        self.messages.insert(
+            0,
+            {
+                "role": role,
+                "content": content,
+                "type": kind,
+                "created_at": int(time.time()),
+                **extra,
+            },
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "status": self.status,
+            "created_at": self.created_at,
+            "progress": self.progress,
+            "title": self.title,
+            "video_id": self.video_id,
+            "messages": self.messages[:40],
+        }
+
+
+@attrs.define
+class Fault:
+    """A reply FakeHeyGen gives instead of the real one, `times` times (None: always)."""
+
+    method: str | None
+    path: re.Pattern[str]
+    status: int = 503
+    retry_after: float | str | None = None
+    code: str | None = None
+    latency: float = 0.0
+    drop: bool = False
+    malformed: bool = False
+    body: str | None = None
+    times: int | None = 1
+    probability: float = 1.0
+    predicate: Callable[[str, str], bool] | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        if self.path.search(path) is None:
+            return False
+        return self.predicate is None or self.predicate(method, path)
+
+
+@attrs.define
+class RecordedRequest:
+    """A request as FakeHeyGen saw it (the API key is never recorded)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    at: float
+    status: int = 0
+    response: Any = None
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return self.headers.get("idempotency-key")
+
+    @property
+    def retry_count(self) -> int | None:
+        value = self.headers.get("x-retry-count")
+        return int(value) if value is not None and value.isdigit() else None

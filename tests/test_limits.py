@@ -1,0 +1,133 @@
+"""max_concurrent_creates and the shared 429 cool-down, over real loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aioresponses import CallbackResult, aioresponses
+
+import heygen_async as hg
+from heygen_async.limits import InProcessLimiter
+from heygen_async.testing import FakeHeyGen
+
+from .conftest import VirtualTime
+
+URL = "https://api.test/v3/video-agents/sessions"
+
+
+async def test_max_concurrent_creates_bounds_what_the_server_sees() -> None:
+    async with FakeHeyGen(create_latency=0.02) as fake, fake.client(max_concurrent_creates=3) as c:
+        results = await asyncio.gather(*(c.sessions.create(prompt=f"p{i}") for i in range(30)))
+    assert len({s.session_id for s in results}) == 30
+    assert fake.peak_in_flight_creates == 3  # never more, and the bound is actually reached
+    assert len(fake.creates()) == 30
+
+
+async def test_reads_are_not_bounded_by_the_create_limit() -> None:
+    async with FakeHeyGen() as fake, fake.client(max_concurrent_creates=1) as client:
+        created = await client.sessions.create(prompt="x")
+        fake.fail("/v3/video-agents/sessions/", method="GET", status=0, latency=0.05, times=None)
+        gets = [client.sessions.get(created.session_id) for _ in range(5)]
+        await asyncio.wait_for(asyncio.gather(*gets), timeout=5)
+
+
+async def test_slot_is_released_while_a_call_sleeps_between_attempts(
+    vtime: VirtualTime, make_client: Any
+) -> None:
+    client = make_client(max_concurrent_creates=1)
+    limiter = client.limiter
+    seen_in_flight: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        seen_in_flight.append(limiter.in_flight)
+        await vtime.sleep(seconds)
+
+    client = make_client(max_concurrent_creates=1, sleep=sleep)
+    limiter = client.limiter
+    with aioresponses() as mocked:
+        mocked.post(URL, status=503, payload={"error": {"code": "x", "message": "y"}})
+        mocked.post(URL, payload={"data": {"session_id": "s", "created_at": 1}})
+        await client.sessions.create(prompt="x")
+    assert seen_in_flight == [0]
+
+
+async def test_a_429_holds_back_every_create_until_retry_after_has_passed(
+    vtime: VirtualTime, make_client: Any
+) -> None:
+    client = make_client(max_concurrent_creates=8)
+    attempts: list[float] = []
+    first = True
+
+    def reply(url: Any, **kwargs: Any) -> CallbackResult:
+        nonlocal first
+        attempts.append(vtime.now)
+        if first:
+            first = False
+            return CallbackResult(
+                status=429,
+                payload={"error": {"code": "rate_limit_exceeded", "message": "slow down"}},
+                headers={"Retry-After": "2"},
+            )
+        return CallbackResult(payload={"data": {"session_id": "s", "created_at": 1}})
+
+    with aioresponses() as mocked:
+        mocked.post(URL, callback=reply, repeat=True)
+        await client.sessions.create(prompt="first")  # meets the 429, waits, succeeds
+        start = attempts[0]
+        # Close the gate again and start many creates at once: none may start before +2 s.
+        vtime.now = start
+        await client.limiter.start_cooldown(2.0)
+        await asyncio.gather(*(client.sessions.create(prompt=f"p{i}") for i in range(5)))
+    assert attempts[1] >= start + 2.0
+    assert all(t >= start + 2.0 for t in attempts[2:])
+    assert len(attempts) == 7
+
+
+async def test_gate_wait_longer_than_max_retry_after_fails_fast(make_client: Any) -> None:
+    client = make_client(retry=hg.RetryPolicy(max_retry_after=10))
+    await client.limiter.start_cooldown(300)
+    with aioresponses() as mocked:
+        with pytest.raises(hg.RateLimitError) as caught:
+            await client.sessions.create(prompt="x")
+        assert not mocked.requests
+    assert caught.value.retry_after == pytest.approx(300)
+
+
+async def test_429_cool_down_is_shared_over_loopback() -> None:
+    async with FakeHeyGen() as fake:
+        fake.fail("/v3/video-agents/sessions$", method="POST", status=429, retry_after="0.3")
+        # One slot: the other creates are queued (not yet sent) when the 429 arrives.
+        async with fake.client(max_concurrent_creates=1) as client:
+            await asyncio.gather(*(client.sessions.create(prompt=f"p{i}") for i in range(4)))
+    creates = [r for r in fake.requests if r.method == "POST"]
+    rejected = [r for r in creates if r.status == 429]
+    assert len(rejected) == 1
+    after = [r for r in creates if r.at > rejected[0].at]
+    assert after, "the other creates ran after the 429"
+    assert all(r.at - rejected[0].at >= 0.28 for r in after)
+    assert len(fake.sessions) == 4
+
+
+async def test_limiter_cancelled_waiters_do_not_leak_slots() -> None:
+    limiter = InProcessLimiter(1)
+    await limiter.acquire()
+    waiter = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await limiter.release()
+    assert limiter.in_flight == 0
+    await asyncio.wait_for(limiter.acquire(), 1)
+    assert limiter.in_flight == 1
+
+
+async def test_deadline_also_bounds_waiting_for_a_slot(make_client: Any) -> None:
+    client = make_client(max_concurrent_creates=1, retry=hg.RetryPolicy(deadline=0.05))
+    await client.limiter.acquire()  # someone else holds the only slot
+    with aioresponses() as mocked:
+        with pytest.raises(hg.APITimeoutError, match="slot"):
+            await client.sessions.create(prompt="x")
+        assert not mocked.requests

@@ -1,0 +1,137 @@
+"""Bad input raises ValidationError naming the field, and nothing is sent."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+import heygen_async as hg
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n0000").decode()
+
+CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("prompt missing", {}, "prompt"),
+    ("prompt empty", {"prompt": ""}, "prompt"),
+    ("prompt too long", {"prompt": "x" * 10_001}, "prompt"),
+    ("prompt not a str", {"prompt": 42}, "prompt"),
+    ("prompt bytes", {"prompt": b"hello"}, "prompt"),
+    ("orientation", {"prompt": "p", "orientation": "square"}, "orientation"),
+    ("too many files", {"prompt": "p", "files": [hg.AssetId("a")] * 21}, "files"),
+    ("file is a dict", {"prompt": "p", "files": [{"type": "url", "url": "https://x"}]}, "files[0]"),
+    ("file is a str", {"prompt": "p", "files": ["https://x/y.png"]}, "files[0]"),
+    ("files not a list", {"prompt": "p", "files": 5}, "files"),
+    ("callback_url scheme", {"prompt": "p", "callback_url": "ftp://x.example/hook"}, "callback_url"),
+    ("callback_url no host", {"prompt": "p", "callback_url": "https://"}, "callback_url"),
+    ("callback_url not a str", {"prompt": "p", "callback_url": 5}, "callback_url"),
+    ("auto_proceed not bool", {"prompt": "p", "auto_proceed": "yes"}, "auto_proceed"),
+    ("incognito not bool", {"prompt": "p", "incognito_mode": 1}, "incognito_mode"),
+    ("empty avatar", {"prompt": "p", "avatar_id": ""}, "avatar_id"),
+    ("avatar not str", {"prompt": "p", "avatar_id": 7}, "avatar_id"),
+    ("unknown field", {"prompt": "p", "mood": "happy"}, "mood"),
+]
+
+
+@pytest.mark.parametrize(("name", "fields", "field"), CASES, ids=[c[0] for c in CASES])
+async def test_invalid_create_sends_nothing(
+    make_client: Any, name: str, fields: dict[str, Any], field: str
+) -> None:
+    client = make_client()
+    with aioresponses() as mocked:
+        with pytest.raises(hg.ValidationError) as caught:
+            await client.sessions.create(**fields)
+        assert not mocked.requests
+    assert caught.value.field == field
+    assert isinstance(caught.value, ValueError)
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: hg.AssetUrl("http://insecure.example/a.png"), "url"),
+        (lambda: hg.AssetUrl("not a url"), "url"),
+        (lambda: hg.AssetId(""), "asset_id"),
+        (lambda: hg.AssetBase64(media_type="text/html", data=PNG), "media_type"),
+        (lambda: hg.AssetBase64(media_type="image/png", data="not base64!!"), "data"),
+        (lambda: hg.AssetBase64(media_type="image/png", data=""), "data"),
+    ],
+)
+def test_invalid_files_are_refused_when_built(build: Any, field: str) -> None:
+    with pytest.raises(hg.ValidationError) as caught:
+        build()
+    assert caught.value.field == field
+
+
+def test_asset_base64_from_path(tmp_path: Path) -> None:
+    png = tmp_path / "frame.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    asset = hg.AssetBase64.from_path(png)
+    assert asset.media_type == "image/png"
+    assert base64.b64decode(asset.data).startswith(b"\x89PNG")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(hg.ValidationError):
+        hg.AssetBase64.from_path(text)
+
+
+async def test_request_object_and_fields_together_are_refused(make_client: Any) -> None:
+    client = make_client()
+    with aioresponses() as mocked:
+        with pytest.raises(hg.ValidationError):
+            await client.sessions.create(hg.CreateSessionRequest("p"), prompt="q")
+        with pytest.raises(hg.ValidationError):
+            await client.sessions.create(hg.CreateVideoAgentRequest("p"))  # type: ignore[arg-type]
+        with pytest.raises(hg.ValidationError):
+            await client.video_agents.create(prompt="p", auto_proceed=True)
+        with pytest.raises(hg.ValidationError, match="mode"):
+            await client.video_agents.create(prompt="p", mode="batch")
+        assert not mocked.requests
+
+
+@pytest.mark.parametrize("bad_id", ["", "   ", None, 5, "a/b", "a?b"])
+async def test_empty_or_unsafe_path_ids_send_nothing(make_client: Any, bad_id: Any) -> None:
+    client = make_client()
+    calls = [
+        lambda: client.sessions.get(bad_id),
+        lambda: client.sessions.send_message(bad_id, "hi"),
+        lambda: client.sessions.stop(bad_id),
+        lambda: client.sessions.wait(bad_id),
+        lambda: client.video_agents.get(bad_id),
+        lambda: client.video_agents.get_resource("s", bad_id),
+        lambda: client.videos.get(bad_id),
+        lambda: client.videos.wait(bad_id),
+    ]
+    with aioresponses() as mocked:
+        for call in calls:
+            with pytest.raises(hg.ValidationError):
+                await call()
+        with pytest.raises(hg.ValidationError):
+            client.sessions.list_resources(bad_id)
+        with pytest.raises(hg.ValidationError):
+            client.video_agents.list_videos(bad_id)
+        assert not mocked.requests
+
+
+async def test_invalid_messages_send_nothing(make_client: Any) -> None:
+    client = make_client()
+    with aioresponses() as mocked:
+        for message in ("", "x" * 10_001, None, 3):
+            with pytest.raises(hg.ValidationError) as caught:
+                await client.sessions.send_message("sess_1", message)
+            assert caught.value.field == "message"
+        with pytest.raises(hg.ValidationError):
+            await client.sessions.send_message("sess_1", "ok", files=["nope"])
+        with pytest.raises(hg.ValidationError):
+            client.styles.list(page_size=0)
+        assert not mocked.requests
+
+
+def test_request_models_are_frozen_and_files_become_tuples() -> None:
+    request = hg.CreateSessionRequest("p", files=[hg.AssetId("a")])
+    assert request.files == (hg.AssetId("a"),)
+    with pytest.raises(AttributeError):
+        request.prompt = "changed"  # type: ignore[misc]

@@ -1,0 +1,41 @@
+"""Type-checked with mypy --strict in CI: the public API as users write it."""
+
+from __future__ import annotations
+
+import heygen_async as hg
+
+
+async def create_one(client: hg.AsyncHeyGen) -> str:
+    session: hg.Session = await client.sessions.create(
+        prompt="A 30 second product teaser",
+        orientation="landscape",
+        files=[hg.AssetUrl("https://cdn.example/logo.png")],
+    )
+    request = hg.CreateVideoAgentRequest("Explain our pricing", mode="generate")
+    other: hg.Session = await client.video_agents.create(request, idempotency_key="job-1")
+    final: hg.Session = await client.video_agents.wait(other.session_id, timeout=60.0)
+    if final.video_id is not None:
+        video: hg.Video = await client.videos.get(final.video_id)
+        await client.videos.download(video, "out.mp4")
+    async for style in client.styles.list(tag="cinematic"):
+        print(style.style_id, style.name)
+    return session.session_id
+
+
+def configure() -> hg.AsyncHeyGen:
+    return hg.AsyncHeyGen(
+        api_key="k",
+        timeout=hg.Timeout(total=30.0, connect=5.0),
+        retry=hg.RetryPolicy(max_retries=5, deadline=120.0),
+        max_concurrent_creates=3,
+    ).with_options(timeout=10.0)
+
+
+async def handle(client: hg.AsyncHeyGen) -> float | None:
+    try:
+        await client.sessions.create(prompt="x")
+    except hg.RateLimitError as exc:
+        return exc.retry_after
+    except hg.APIError as exc:
+        print(exc.status, exc.code, exc.request_id)
+    return None
