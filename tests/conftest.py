@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import aioresponses.core
@@ -54,7 +53,7 @@ def vtime() -> VirtualTime:
 
 
 @pytest.fixture
-def make_client(vtime: VirtualTime) -> Iterator[Any]:
+def make_client(vtime: VirtualTime) -> Any:
     """Build clients on the virtual clock against https://api.test; closed after the test."""
     made: list[hg.AsyncHeyGen] = []
 
@@ -68,7 +67,7 @@ def make_client(vtime: VirtualTime) -> Iterator[Any]:
         return client
 
     # No explicit close: each test's loop finalises the pool when pytest-asyncio closes it.
-    yield make
+    return make
 
 
 @pytest.fixture(scope="session")

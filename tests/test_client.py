@@ -56,7 +56,9 @@ def test_plain_http_is_allowed_to_loopback(url: str) -> None:
     assert hg.AsyncHeyGen("k", base_url=url).base_url == url
 
 
-@pytest.mark.parametrize("url", ["http://api.heygen.com", "http://10.0.0.5:80", "http://example.org"])
+@pytest.mark.parametrize(
+    "url", ["http://api.heygen.com", "http://10.0.0.5:80", "http://example.org"]
+)
 def test_plain_http_to_other_hosts_is_refused(url: str) -> None:
     with pytest.raises(hg.ConfigurationError, match="allow_insecure"):
         hg.AsyncHeyGen("k", base_url=url)

@@ -114,7 +114,9 @@ async def test_idempotency_key_is_identical_across_attempts_and_new_per_call(
     assert keys[0] == keys[1] == keys[2]
     assert keys[3] != keys[0]
     for key in keys:
-        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", key)
+        assert re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", key
+        )
     assert [c.kwargs["headers"]["X-Retry-Count"] for c in calls] == ["0", "1", "2", "0"]
 
 
@@ -154,7 +156,9 @@ async def test_gives_up_after_max_retries_with_the_last_error(
     assert vtime.sleeps[0] <= 0.5 and vtime.sleeps[1] <= 1.0  # full jitter under base * 2**n
 
 
-async def test_retry_after_above_the_cap_raises_at_once(make_client: Any, vtime: VirtualTime) -> None:
+async def test_retry_after_above_the_cap_raises_at_once(
+    make_client: Any, vtime: VirtualTime
+) -> None:
     client = make_client(retry=hg.RetryPolicy(max_retry_after=60))
     with aioresponses() as mocked:
         mocked.post(URL, **_error(429, "rate_limit_exceeded", **{"Retry-After": "3600"}))
@@ -226,7 +230,10 @@ async def test_request_in_progress_conflict_is_retried_for_keyed_posts(make_clie
         await client.sessions.create(prompt="x")
         calls = _sent(mocked)
     assert len(calls) == 2
-    assert calls[0].kwargs["headers"]["Idempotency-Key"] == calls[1].kwargs["headers"]["Idempotency-Key"]
+    assert (
+        calls[0].kwargs["headers"]["Idempotency-Key"]
+        == calls[1].kwargs["headers"]["Idempotency-Key"]
+    )
 
 
 async def test_deadline_bounds_all_attempts_and_waits(make_client: Any, vtime: VirtualTime) -> None:
@@ -241,7 +248,9 @@ async def test_deadline_bounds_all_attempts_and_waits(make_client: Any, vtime: V
     assert sum(vtime.sleeps) <= 5.0
 
 
-async def test_deadline_shortens_the_per_attempt_timeout(make_client: Any, vtime: VirtualTime) -> None:
+async def test_deadline_shortens_the_per_attempt_timeout(
+    make_client: Any, vtime: VirtualTime
+) -> None:
     client = make_client(retry=hg.RetryPolicy(deadline=3.0), timeout=30)
     with aioresponses() as mocked:
         mocked.post(URL, payload=OK)

@@ -47,22 +47,26 @@ async def test_keyword_and_request_forms_send_the_same_json(make_client: Any) ->
         by_request = await client.sessions.create(hg.CreateSessionRequest("A teaser", **fields))
         sent_request = _body(mocked)
     assert by_keywords == by_request
-    assert sent_keywords == sent_request == {
-        "prompt": "A teaser",
-        "avatar_id": "av_1",
-        "voice_id": "vo_1",
-        "style_id": "style_01",
-        "orientation": "portrait",
-        "files": [
-            {"type": "url", "url": "https://cdn.example/a.png"},
-            {"type": "asset_id", "asset_id": "ast_1"},
-            {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
-        ],
-        "auto_proceed": True,
-        "callback_url": "https://hooks.example/heygen",
-        "callback_id": "job-7",
-        "incognito_mode": True,
-    }
+    assert (
+        sent_keywords
+        == sent_request
+        == {
+            "prompt": "A teaser",
+            "avatar_id": "av_1",
+            "voice_id": "vo_1",
+            "style_id": "style_01",
+            "orientation": "portrait",
+            "files": [
+                {"type": "url", "url": "https://cdn.example/a.png"},
+                {"type": "asset_id", "asset_id": "ast_1"},
+                {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+            ],
+            "auto_proceed": True,
+            "callback_url": "https://hooks.example/heygen",
+            "callback_id": "job-7",
+            "incognito_mode": True,
+        }
+    )
 
 
 async def test_none_fields_are_omitted(make_client: Any, openapi: OpenAPI) -> None:

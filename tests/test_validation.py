@@ -24,7 +24,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("file is a dict", {"prompt": "p", "files": [{"type": "url", "url": "https://x"}]}, "files[0]"),
     ("file is a str", {"prompt": "p", "files": ["https://x/y.png"]}, "files[0]"),
     ("files not a list", {"prompt": "p", "files": 5}, "files"),
-    ("callback_url scheme", {"prompt": "p", "callback_url": "ftp://x.example/hook"}, "callback_url"),
+    (
+        "callback_url scheme",
+        {"prompt": "p", "callback_url": "ftp://x.example/hook"},
+        "callback_url",
+    ),
     ("callback_url no host", {"prompt": "p", "callback_url": "https://"}, "callback_url"),
     ("callback_url not a str", {"prompt": "p", "callback_url": 5}, "callback_url"),
     ("auto_proceed not bool", {"prompt": "p", "auto_proceed": "yes"}, "auto_proceed"),
