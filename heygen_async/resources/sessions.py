@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import attrs
 
 from .. import _constants as C
 from .. import _decode
-from .._errors import NotFoundError, SessionFailedError, VideoFailedError
+from .._errors import HeyGenError, NotFoundError, SessionFailedError, VideoFailedError
 from .._pipeline import Kind, Request
 from .._polling import Poller, PollSchedule, ProgressCallback
 from ..models import (
@@ -121,7 +121,7 @@ class AgentSessions(Resource):
             if targets and status in targets:
                 return session
             if status == SessionStatus.FAILED:
-                raise SessionFailedError(_failure_text(session), session)
+                await self._raise_failure(session)
             if status == SessionStatus.COMPLETED and (targets or session.video_id is None):
                 return session
             if not targets:
@@ -136,6 +136,17 @@ class AgentSessions(Resource):
                         session,
                     )
             await poller.pause()
+
+    async def _raise_failure(self, session: Session) -> NoReturn:
+        """A failed session's video, when it has one, usually says why (failure_code)."""
+        if session.video_id is not None:
+            try:
+                video = await self._client.videos.get(session.video_id)
+            except HeyGenError:
+                video = None
+            if video is not None and video.status == VideoStatus.FAILED:
+                raise VideoFailedError(_video_failure_text(video), video)
+        raise SessionFailedError(_failure_text(session), session)
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
         assert session.video_id is not None

@@ -405,7 +405,11 @@ class FakeHeyGen:
                 payload = json.loads(raw) if raw else None
             except ValueError:
                 payload = raw.decode(errors="replace")
-        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() != "x-api-key"}
+        # The key itself is never recorded, only that one was sent.
+        headers = {
+            k.lower(): ("<redacted>" if k.lower() == "x-api-key" else v)
+            for k, v in request.headers.items()
+        }
         entry = RecordedRequest(
             method=request.method,
             path=request.path,

@@ -146,7 +146,7 @@ class Fault:
 
 @attrs.define
 class RecordedRequest:
-    """A request as FakeHeyGen saw it (the API key is never recorded)."""
+    """A request as FakeHeyGen saw it (an API key shows as "<redacted>", never its value)."""
 
     method: str
     path: str
