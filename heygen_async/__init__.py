@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._retry import RetryPolicy
 from ._transport import Timeout
+from .batch import BatchProgress, BatchResult
 from .models import (
     Account,
     Asset,
@@ -64,6 +65,8 @@ __all__ = [
     "AsyncHeyGen",
     "AuthenticationError",
     "BadRequestError",
+    "BatchProgress",
+    "BatchResult",
     "ConfigurationError",
     "ConflictError",
     "CreateSessionRequest",

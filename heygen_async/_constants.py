@@ -62,3 +62,7 @@ SUPPORTED_MEDIA_TYPES: Final = frozenset(
 MULTIPART_UPLOAD_LIMIT: Final = 32 * 1024 * 1024
 
 USER_AGENT_PREFIX: Final = "heygen-async"
+
+# Pipelined batches (create, wait, download): HeyGen advises 2-3 Video Agent jobs in parallel;
+# more gets every job stuck in `thinking`.
+DEFAULT_MAX_ACTIVE: Final = 3

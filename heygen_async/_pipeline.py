@@ -94,12 +94,13 @@ class Pipeline:
         self.sleep = sleep
         self.clock = clock
         self._aiohttp_timeout = timeout.to_aiohttp()
+        self.retries = 0  # retries this pipeline has made, for progress reports
         self._retrying = tenacity.AsyncRetrying(
             sleep=sleep,
             retry=self._should_retry,
             wait=self._wait,
             stop=self._should_stop,
-            before_sleep=self._log_retry,
+            before_sleep=self._before_retry,
             reraise=True,
         )
 
@@ -260,7 +261,8 @@ class Pipeline:
         wait = call.next_wait or 0.0
         return call.deadline_at is not None and self.clock() + wait > call.deadline_at
 
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+    def _before_retry(self, state: tenacity.RetryCallState) -> None:
+        self.retries += 1
         if not logger.isEnabledFor(logging.INFO):
             return
         call = self._call_of(state)

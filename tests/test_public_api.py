@@ -17,6 +17,8 @@ EXPECTED = {
     "AsyncHeyGen",
     "AuthenticationError",
     "BadRequestError",
+    "BatchProgress",
+    "BatchResult",
     "ConfigurationError",
     "ConflictError",
     "CreateSessionRequest",

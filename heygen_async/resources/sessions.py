@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
 from typing import Any, ClassVar, NoReturn
 
 import attrs
 
 from .. import _constants as C
-from .. import _decode
+from .. import _decode, batch
 from .._errors import HeyGenError, NotFoundError, SessionFailedError, VideoFailedError
 from .._pipeline import Kind, Request
 from .._polling import Poller, PollSchedule, ProgressCallback
+from ..batch import BatchResult, ProgressHook
 from ..models import (
     CreateSessionRequest,
     CreateVideoAgentRequest,
@@ -147,6 +149,83 @@ class AgentSessions(Resource):
             if video is not None and video.status == VideoStatus.FAILED:
                 raise VideoFailedError(_video_failure_text(video), video)
         raise SessionFailedError(_failure_text(session), session)
+
+    async def create_many(
+        self,
+        requests: Iterable[Any] | AsyncIterable[Any],
+        *,
+        return_exceptions: bool = True,
+        on_progress: ProgressHook | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        wait: bool = False,
+        max_active: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        total: int | None = None,
+    ) -> list[BatchResult]:
+        """Create a session per request; results in input order.
+
+        `requests` is any iterable or async iterable of request models, dicts of their
+        fields, or prompt strings; it is consumed lazily by `concurrency` workers (default:
+        the client's `max_concurrent_creates`). A failed item becomes a result with `error`
+        (`return_exceptions=True`), or, with False, the first error is raised once the rest
+        are cancelled. `wait=True` also waits for each session to finish (and downloads its
+        video into `download_dir`), never holding more than `max_active` (default 3)
+        unfinished sessions. With `journal=path`, progress is recorded so a re-run skips
+        finished items and never creates one twice. `on_progress` gets a BatchProgress at
+        every start and finish of an item; `total` sizes it when `requests` has no len().
+        """
+        return await batch.run_ordered(
+            self,
+            requests,
+            return_exceptions=return_exceptions,
+            on_progress=on_progress,
+            journal=journal,
+            concurrency=concurrency,
+            wait=wait,
+            max_active=max_active,
+            download_dir=download_dir,
+            poll_interval=poll_interval,
+            wait_timeout=wait_timeout,
+            total=total,
+        )
+
+    def iter_create_many(
+        self,
+        requests: Iterable[Any] | AsyncIterable[Any],
+        *,
+        return_exceptions: bool = True,
+        on_progress: ProgressHook | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        wait: bool = False,
+        max_active: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        total: int | None = None,
+    ) -> AsyncIterator[BatchResult]:
+        """Like `create_many`, but yields each BatchResult as it completes.
+
+        Close it early with `contextlib.aclosing(...)` (or let it finish): closing cancels
+        the items still running and waits for them.
+        """
+        return batch.run(
+            self,
+            requests,
+            return_exceptions=return_exceptions,
+            on_progress=on_progress,
+            journal=journal,
+            concurrency=concurrency,
+            wait=wait,
+            max_active=max_active,
+            download_dir=download_dir,
+            poll_interval=poll_interval,
+            wait_timeout=wait_timeout,
+            total=total,
+        )
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
         assert session.video_id is not None

@@ -1,0 +1,384 @@
+"""Batch creation: many sessions from any (async) iterable, bounded, ordered, resumable.
+
+`sessions.create_many(...)` and `video_agents.create_many(...)` are the entry points; this
+module holds what they share: `BatchResult`, `BatchProgress` and the worker pool.
+
+A fixed pool of workers pulls requests from the input one at a time, so a generator of any
+length is consumed lazily and only O(workers) requests and tasks are alive at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import _constants as C
+from . import _journal as J
+from ._convert import unstructure
+from ._errors import HeyGenError, SessionFailedError, ValidationError, VideoFailedError
+from ._journal import Journal
+from .models import Session, SessionStatus, Video
+from .resources._base import build_model, idempotency_key
+
+if TYPE_CHECKING:
+    from .resources.sessions import AgentSessions
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of one input item: `session` when it was created, `error` when not.
+
+    In wait mode `session` is the finished session and `video` its video; with a download
+    directory, `path` is where the video was written. `resumed` marks an item a journal said
+    was already done, which this run did not touch.
+    """
+
+    index: int
+    request: Any
+    session: Session | None = None
+    error: BaseException | None = None
+    video: Video | None = attrs.field(default=None, kw_only=True)
+    path: Path | None = attrs.field(default=None, kw_only=True)
+    resumed: bool = attrs.field(default=False, kw_only=True)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@attrs.frozen(kw_only=True)
+class BatchProgress:
+    """A snapshot of a running batch, given to `on_progress`."""
+
+    total: int | None
+    started: int
+    done: int
+    succeeded: int
+    failed: int
+    resumed: int
+    in_flight: int
+    retried: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Items finished per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds until the last item is expected to finish, when the total is known."""
+        if self.total is None or self.rate <= 0:
+            return None
+        return max(0.0, (self.total - self.done) / self.rate)
+
+
+ProgressHook = Callable[[BatchProgress], Awaitable[None] | None]
+
+
+class _Item:
+    __slots__ = ("index", "key", "model", "raw")
+
+    def __init__(self, index: int, raw: Any, model: Any, key: str | None) -> None:
+        self.index, self.raw, self.model, self.key = index, raw, model, key
+
+
+class _Runner:
+    """One batch: the input, the worker pool, the counters and the journal."""
+
+    def __init__(
+        self,
+        resource: AgentSessions,
+        requests: Iterable[Any] | AsyncIterable[Any],
+        *,
+        concurrency: int | None,
+        return_exceptions: bool,
+        on_progress: ProgressHook | None,
+        journal: str | Any | None,
+        wait: bool,
+        max_active: int | None,
+        download_dir: str | Any | None,
+        poll_interval: float,
+        wait_timeout: float | None,
+        total: int | None,
+    ) -> None:
+        self.resource = resource
+        self.client = resource._client
+        self.return_exceptions = return_exceptions
+        self.on_progress = on_progress
+        self.wait = wait
+        self.download_dir = Path(download_dir) if download_dir is not None else None
+        if self.download_dir is not None and not wait:
+            raise ValidationError("download_dir", "needs wait=True")
+        self.poll_interval = poll_interval
+        self.wait_timeout = wait_timeout
+        self.workers = _worker_count(concurrency, max_active, wait, self.client.limiter)
+        self.journal = Journal(journal) if journal is not None else None
+        self.total = total if total is not None else _length_of(requests)
+        self._source = requests
+        self._sync: Iterator[Any] | None = None
+        self._async: AsyncIterator[Any] | None = None
+        self._pull_lock = asyncio.Lock()
+        self._next_index = 0
+        self._occurrences: dict[str, int] = {}
+        self.started = self.done = self.succeeded = self.failed = self.resumed = 0
+        self.in_flight = 0
+        self._retries_at_start = self.client._pipeline.retries
+        self._t0 = time.monotonic()
+
+    # -- input -------------------------------------------------------------------------------
+
+    def _open_source(self) -> None:
+        source = self._source
+        if isinstance(source, AsyncIterable):
+            self._async = aiter(source)
+        elif isinstance(source, Iterable) and not isinstance(source, (str, bytes, dict)):
+            self._sync = iter(source)
+        else:
+            raise ValidationError("requests", "must be an iterable or async iterable of requests")
+
+    async def _pull(self) -> _Item | None:
+        async with self._pull_lock:
+            try:
+                if self._async is not None:
+                    raw = await anext(self._async)
+                else:
+                    assert self._sync is not None
+                    raw = next(self._sync)
+            except (StopIteration, StopAsyncIteration):
+                return None
+            index = self._next_index
+            self._next_index += 1
+        try:
+            model = self._model(raw)
+        except ValidationError as exc:
+            return _Item(index, raw, exc, None)
+        return _Item(index, raw, model, self._key(model))
+
+    def _model(self, raw: Any) -> Any:
+        cls = self.resource.request_class
+        if isinstance(raw, cls):
+            return raw
+        if isinstance(raw, dict):
+            return build_model(cls, None, raw, "request")
+        if isinstance(raw, str):
+            return cls(raw)
+        raise ValidationError(
+            "request", f"must be a {cls.__name__}, a dict of its fields or a prompt str"
+        )
+
+    def _key(self, model: Any) -> str | None:
+        """A stable name for the item across runs: its content, and which repeat of it it is."""
+        if self.journal is None:
+            return None
+        canonical = json.dumps(unstructure(model), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:24]
+        seen = self._occurrences.get(digest, 0)
+        self._occurrences[digest] = seen + 1
+        return f"{digest}-{seen}"
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def results(self) -> AsyncIterator[BatchResult]:
+        """Run the batch and yield each result as it completes."""
+        self._open_source()
+        if self.journal is not None:
+            self.journal.open()
+        # Bounded: a slow consumer holds the workers back instead of piling up results.
+        queue: asyncio.Queue[BatchResult | BaseException | None] = asyncio.Queue(self.workers)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.workers)]
+        try:
+            finished = 0
+            while finished < len(workers):
+                result = await queue.get()
+                if result is None:
+                    finished += 1
+                elif isinstance(result, BaseException):
+                    raise result
+                elif not self.return_exceptions and result.error is not None:
+                    raise result.error
+                else:
+                    yield result
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            if self.journal is not None:
+                self.journal.close()
+
+    async def _worker(self, queue: asyncio.Queue[BatchResult | BaseException | None]) -> None:
+        try:
+            while (item := await self._pull()) is not None:
+                self.started += 1
+                self.in_flight += 1
+                await self._report()
+                try:
+                    result = await self._process(item)
+                finally:
+                    self.in_flight -= 1
+                self.done += 1
+                if result.resumed:
+                    self.resumed += 1
+                elif result.ok:
+                    self.succeeded += 1
+                else:
+                    self.failed += 1
+                await self._report()
+                await queue.put(result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # a bug or a failing on_progress: stop the batch with it
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    async def _report(self) -> None:
+        if self.on_progress is None:
+            return
+        result = self.on_progress(self.progress())
+        if inspect.isawaitable(result):
+            await result
+
+    def progress(self) -> BatchProgress:
+        return BatchProgress(
+            total=self.total,
+            started=self.started,
+            done=self.done,
+            succeeded=self.succeeded,
+            failed=self.failed,
+            resumed=self.resumed,
+            in_flight=self.in_flight,
+            retried=self.client._pipeline.retries - self._retries_at_start,
+            elapsed=time.monotonic() - self._t0,
+        )
+
+    async def _process(self, item: _Item) -> BatchResult:
+        if isinstance(item.model, ValidationError):
+            return BatchResult(item.index, item.raw, None, item.model)
+        entry = self.journal.get(item.key) if self.journal and item.key else None
+        session: Session | None = None
+        try:
+            if entry is not None and self._finished(entry):
+                return self._resumed(item, entry)
+            if entry is not None and entry.get("session_id"):
+                session = Session(session_id=entry["session_id"])
+            else:
+                session = await self._create(item, entry)
+            if not self.wait:
+                return BatchResult(item.index, item.model, session, None)
+            return await self._finish(item, session)
+        except HeyGenError as exc:
+            doubt = J.in_doubt(exc) if session is None else None
+            self._note(item, J.FAILED, error=_describe(exc), in_doubt=doubt)
+            return BatchResult(item.index, item.model, session, exc)
+
+    def _finished(self, entry: dict[str, Any]) -> bool:
+        status = entry.get("status")
+        if self.download_dir is not None:
+            return status == J.DOWNLOADED
+        if self.wait:
+            return status in (J.COMPLETED, J.DOWNLOADED)
+        return status in (J.CREATED, J.COMPLETED, J.DOWNLOADED)
+
+    def _resumed(self, item: _Item, entry: dict[str, Any]) -> BatchResult:
+        session = Session(session_id=entry["session_id"], video_id=entry.get("video_id"))
+        path = Path(entry["path"]) if entry.get("path") else None
+        return BatchResult(item.index, item.model, session, None, path=path, resumed=True)
+
+    async def _create(self, item: _Item, entry: dict[str, Any] | None) -> Session:
+        key = None
+        # Reuse the key of a create that may have reached HeyGen: it replays, not repeats.
+        reuse = entry is not None and (entry.get("status") != J.FAILED or entry.get("in_doubt"))
+        if entry is not None and reuse:
+            key = entry.get("idempotency_key")
+        key = idempotency_key(key)
+        self._note(item, J.CREATING, idempotency_key=key)
+        session = await self.resource._create(item.model, key, {})
+        self._note(item, J.CREATED, session_id=session.session_id, error=None)
+        return session
+
+    async def _finish(self, item: _Item, session: Session) -> BatchResult:
+        done = await self.resource.wait(
+            session.session_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
+        )
+        if done.status != SessionStatus.COMPLETED:
+            raise SessionFailedError(
+                f"session {done.session_id} paused for input ({done.status}); unattended "
+                "batches need sessions that proceed on their own (auto_proceed=True)",
+                done,
+            )
+        video: Video | None = None
+        path: Path | None = None
+        if done.video_id is not None:
+            video = await self.client.videos.get(done.video_id)
+        self._note(item, J.COMPLETED, session_id=done.session_id, video_id=done.video_id)
+        if self.download_dir is not None:
+            if video is None:
+                raise SessionFailedError(
+                    f"session {done.session_id} finished without a video", done
+                )
+            self.download_dir.mkdir(parents=True, exist_ok=True)
+            path = await self.client.videos.download(video, self.download_dir)
+            self._note(item, J.DOWNLOADED, session_id=done.session_id, path=str(path))
+        return BatchResult(item.index, item.model, done, None, video=video, path=path)
+
+    def _note(self, item: _Item, status: str, **fields: Any) -> None:
+        if self.journal is not None and item.key is not None:
+            self.journal.record(item.key, index=item.index, status=status, **fields)
+
+
+def _describe(error: BaseException) -> dict[str, Any]:
+    described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    for name in ("status", "code", "request_id"):
+        value = getattr(error, name, None)
+        if value is not None:
+            described[name] = value
+    if isinstance(error, VideoFailedError):
+        described["video_id"] = error.video.id
+    return described
+
+
+def _worker_count(concurrency: int | None, max_active: int | None, wait: bool, limiter: Any) -> int:
+    for name, value in (("concurrency", concurrency), ("max_active", max_active)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValidationError(name, f"must be an int >= 1, not {value!r}")
+    if wait:
+        # Each worker holds at most one unfinished session: workers = sessions alive at once.
+        return max_active if max_active is not None else C.DEFAULT_MAX_ACTIVE
+    if concurrency is not None:
+        return concurrency
+    return int(getattr(limiter, "max_concurrent", C.DEFAULT_MAX_CONCURRENT_CREATES))
+
+
+def _length_of(requests: Any) -> int | None:
+    try:
+        return len(requests)
+    except TypeError:
+        return None
+
+
+def run(resource: AgentSessions, requests: Any, **options: Any) -> AsyncIterator[BatchResult]:
+    """The results of a batch as they complete (see `AgentSessions.iter_create_many`)."""
+    return _Runner(resource, requests, **options).results()
+
+
+async def run_ordered(resource: AgentSessions, requests: Any, **options: Any) -> list[BatchResult]:
+    """Every result of a batch, in input order (see `AgentSessions.create_many`)."""
+    results: dict[int, BatchResult] = {}
+    stream = run(resource, requests, **options)
+    try:
+        async for result in stream:
+            results[result.index] = result
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
+    return [results[i] for i in range(len(results))]
