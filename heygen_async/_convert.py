@@ -14,7 +14,7 @@ from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .models import (
     Asset,
@@ -74,6 +74,13 @@ def structure_timestamp(value: Any, _: Any = None) -> datetime:
     raise TypeError(f"expected a timestamp, got {type(value).__name__}")
 
 
+def _none_or(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    def structure(value: Any, cls: Any) -> T | None:
+        return None if value is None else hook(value, cls)
+
+    return structure
+
+
 def _is_homogeneous_tuple(cls: Any) -> bool:
     args = get_args(cls)
     return get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis
@@ -114,6 +121,11 @@ converter.register_structure_hook(float, _strict_float)
 converter.register_structure_hook(bool, _strict_bool)
 converter.register_structure_hook_func(lambda t: t == dict[str, Any], _strict_dict)
 converter.register_structure_hook(datetime, structure_timestamp)
+# Direct hooks for the optional scalars: cattrs' generic Optional wrapper costs a call each.
+converter.register_structure_hook(str | None, _none_or(_strict_str))
+converter.register_structure_hook(int | None, _none_or(_strict_int))
+converter.register_structure_hook(float | None, _none_or(_strict_float))
+converter.register_structure_hook(datetime | None, _none_or(structure_timestamp))
 converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
 for _enum in (SessionStatus, VideoStatus):
     _hook = _open_enum(_enum)
@@ -153,12 +165,9 @@ converter.register_structure_hook(AssetUrl | AssetId | AssetBase64, _structure_f
 
 def _omit_none(cls: type[Any]) -> None:
     """Register an unstructure hook for a request model that leaves out None fields."""
-    base = make_dict_unstructure_fn(cls, converter)
-
-    def unstructure(obj: Any) -> dict[str, Any]:
-        return {k: v for k, v in base(obj).items() if v is not None}
-
-    converter.register_unstructure_hook(cls, unstructure)
+    omit = {a.name: override(omit_if_default=True) for a in attrs.fields(cls) if a.default is None}
+    hook = make_dict_unstructure_fn(cls, converter, **omit)  # type: ignore[arg-type]
+    converter.register_unstructure_hook(cls, hook)
 
 
 for _request_cls in (CreateSessionRequest, CreateVideoAgentRequest, SendMessageRequest):
@@ -172,11 +181,23 @@ for _request_cls in (CreateSessionRequest, CreateVideoAgentRequest, SendMessageR
 converter.register_structure_hook(Asset, make_dict_structure_fn(Asset, converter))
 
 
+_unstructure_hooks: dict[type[Any], Callable[[Any], Any]] = {}
+_structure_hooks: dict[Any, Callable[[Any, Any], Any]] = {}
+
+
 def unstructure(obj: Any) -> Any:
     """A model as the JSON-ready value HeyGen expects."""
-    return converter.unstructure(obj)
+    cls = type(obj)
+    hook = _unstructure_hooks.get(cls)
+    if hook is None:
+        hook = _unstructure_hooks[cls] = converter.get_unstructure_hook(cls)
+    return hook(obj)
 
 
 def structure(data: Any, cls: type[T]) -> T:
     """Build `cls` from decoded JSON; TypeError, ValueError or KeyError when it does not fit."""
-    return converter.structure(data, cls)
+    hook = _structure_hooks.get(cls)
+    if hook is None:
+        hook = _structure_hooks[cls] = converter.get_structure_hook(cls)
+    result: T = hook(data, cls)
+    return result

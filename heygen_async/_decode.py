@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
 
+from . import _json
 from ._convert import structure
 from ._errors import APIError, APIResponseValidationError, error_class_for
 from ._retry import parse_retry_after
@@ -54,7 +54,7 @@ def error_from_response(
     param: Any = None
     doc_url: Any = None
     try:
-        payload = json.loads(body) if body else None
+        payload = _json.loads(body) if body else None
     except ValueError:
         payload = None
     if isinstance(payload, dict):
@@ -100,7 +100,7 @@ def invalid_response(
 def json_body(status: int, headers: Mapping[str, str], body: bytes) -> Any:
     """The decoded JSON of a successful reply."""
     try:
-        return json.loads(body)
+        return _json.loads(body)
     except ValueError as exc:
         raise invalid_response(status, headers, body, f"not JSON ({exc})") from None
 

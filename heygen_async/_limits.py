@@ -19,8 +19,9 @@ from ._errors import ConfigurationError
 class Limiter(Protocol):
     """The object behind `max_concurrent_creates` and the shared 429 cool-down."""
 
-    async def acquire(self) -> None:
-        """Wait for a create slot and take it."""
+    async def acquire(self) -> float:
+        """Take a create slot (waiting for one) and return 0.0; or, while the cool-down gate
+        is closed, take nothing and return the seconds until it opens."""
 
     async def release(self) -> None:
         """Give back a slot taken by `acquire`."""
@@ -60,10 +61,13 @@ class InProcessLimiter:
     def in_flight(self) -> int:
         return self.max_concurrent - self._free
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> float:
+        pause = self._reopen_at - self._clock()
+        if pause > 0:
+            return pause
         if self._free > 0 and not self._waiters:
             self._free -= 1
-            return
+            return 0.0
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -75,6 +79,11 @@ class InProcessLimiter:
             else:
                 self._waiters.remove(waiter)
             raise
+        pause = self._reopen_at - self._clock()
+        if pause > 0:  # a 429 closed the gate while this call waited for its slot
+            self._grant_next()
+            return pause
+        return 0.0
 
     async def release(self) -> None:
         self._grant_next()

@@ -127,35 +127,23 @@ class Pipeline:
     async def _attempt(self, call: _Call) -> RawResponse:
         request = call.request
         call.next_wait = None
-        headers = self.headers.copy()
-        headers["X-Retry-Count"] = str(call.attempt)
+        headers = {**self.headers, "X-Retry-Count": str(call.attempt)}
         if request.content_type is not None:
             headers["Content-Type"] = request.content_type
         if request.idempotency_key is not None:
             headers["Idempotency-Key"] = request.idempotency_key
-        timeout = self._timeout_for(call)
-        url = self.base_url + request.path
+        timeout = self._aiohttp_timeout if call.deadline_at is None else self._timeout_for(call)
         gated = request.kind is Kind.CREATE
         if gated:
             await self._enter_create(call)
-        debug = logger.isEnabledFor(logging.DEBUG)
-        started = time.perf_counter() if debug else 0.0
         try:
-            if debug:
-                logger.debug(
-                    "-> %s %s (attempt %d)", request.method, request.path, call.attempt + 1
-                )
             # A multipart body is built afresh per attempt: aiohttp consumes it when sent.
             body = request.body() if callable(request.body) else request.body
-            response = await self.transport.send(request.method, url, headers, body, timeout)
-            if debug:
-                logger.debug(
-                    "<- %d %s %s in %.1f ms (request id %s)",
-                    response.status,
-                    request.method,
-                    request.path,
-                    (time.perf_counter() - started) * 1000,
-                    response.headers.get("x-request-id"),
+            if logger.isEnabledFor(logging.DEBUG):
+                response = await self._send_logged(call, headers, body, timeout)
+            else:
+                response = await self.transport.send(
+                    request.method, self.base_url + request.path, headers, body, timeout
                 )
             if 200 <= response.status < 300:
                 return response
@@ -175,47 +163,57 @@ class Pipeline:
             if gated:
                 await self.limiter.release()
 
+    async def _send_logged(
+        self, call: _Call, headers: dict[str, str], body: Any, timeout: aiohttp.ClientTimeout
+    ) -> RawResponse:
+        request = call.request
+        logger.debug("-> %s %s (attempt %d)", request.method, request.path, call.attempt + 1)
+        started = time.perf_counter()
+        response = await self.transport.send(
+            request.method, self.base_url + request.path, headers, body, timeout
+        )
+        logger.debug(
+            "<- %d %s %s in %.1f ms (request id %s)",
+            response.status,
+            request.method,
+            request.path,
+            (time.perf_counter() - started) * 1000,
+            response.headers.get("x-request-id"),
+        )
+        return response
+
     def _timeout_for(self, call: _Call) -> aiohttp.ClientTimeout:
-        if call.deadline_at is None:
-            return self._aiohttp_timeout
+        assert call.deadline_at is not None
         remaining = call.deadline_at - self.clock()
         if remaining <= 0:
             raise APITimeoutError(f"the call's deadline of {self.retry.deadline}s has passed")
         return self.timeout.to_aiohttp(remaining)
 
     async def _enter_create(self, call: _Call) -> None:
-        """Wait for the cool-down gate to open and for a create slot, within the deadline."""
-        limiter = self.limiter
-        while True:
-            pause = await limiter.cooldown_remaining()
-            if pause > 0:
-                if pause > self.retry.max_retry_after:
-                    raise RateLimitError(
-                        429,
-                        "rate_limit_exceeded",
-                        f"creates are cooling down for {pause:.1f}s after a 429, longer "
-                        f"than max_retry_after ({self.retry.max_retry_after}s)",
-                        retry_after=pause,
-                    )
-                if call.deadline_at is not None and self.clock() + pause > call.deadline_at:
-                    raise APITimeoutError(
-                        f"creates are cooling down for {pause:.1f}s, past the call's deadline"
-                    )
-                await self.sleep(pause)
-                continue
-            if call.deadline_at is None:
-                await limiter.acquire()
-            else:
-                try:
-                    async with asyncio.timeout(max(0.0, call.deadline_at - self.clock())):
-                        await limiter.acquire()
-                except TimeoutError:
-                    raise APITimeoutError(
-                        "no create slot came free before the call's deadline"
-                    ) from None
-            if await limiter.cooldown_remaining() <= 0:
-                return
-            await limiter.release()  # a 429 closed the gate while this call waited
+        """Take a create slot once the cool-down gate is open, within the call's deadline."""
+        while (pause := await self._acquire(call)) > 0:
+            if pause > self.retry.max_retry_after:
+                raise RateLimitError(
+                    429,
+                    "rate_limit_exceeded",
+                    f"creates are cooling down for {pause:.1f}s after a 429, longer "
+                    f"than max_retry_after ({self.retry.max_retry_after}s)",
+                    retry_after=pause,
+                )
+            if call.deadline_at is not None and self.clock() + pause > call.deadline_at:
+                raise APITimeoutError(
+                    f"creates are cooling down for {pause:.1f}s, past the call's deadline"
+                )
+            await self.sleep(pause)
+
+    async def _acquire(self, call: _Call) -> float:
+        if call.deadline_at is None:
+            return await self.limiter.acquire()
+        try:
+            async with asyncio.timeout(max(0.0, call.deadline_at - self.clock())):
+                return await self.limiter.acquire()
+        except TimeoutError:
+            raise APITimeoutError("no create slot came free before the call's deadline") from None
 
     def _planned_wait(self, call: _Call, error: HeyGenError) -> float | None:
         """The wait before retrying after `error`, or None when it must not be retried."""

@@ -173,7 +173,9 @@ class AiohttpTransport:
         timeout: aiohttp.ClientTimeout,
     ) -> RawResponse:
         """Send one request and read the whole reply; transport failures become typed errors."""
-        session = await self._client()
+        session = self._session
+        if session is None or (self._owned and self._loop is not asyncio.get_running_loop()):
+            session = await self._client()
         try:
             async with session.request(
                 method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False

@@ -82,6 +82,7 @@ class BatchProgress:
 
 
 ProgressHook = Callable[[BatchProgress], Awaitable[None] | None]
+_END: Any = object()
 
 
 class _Item:
@@ -146,17 +147,18 @@ class _Runner:
             raise ValidationError("requests", "must be an iterable or async iterable of requests")
 
     async def _pull(self) -> _Item | None:
-        async with self._pull_lock:
-            try:
-                if self._async is not None:
-                    raw = await anext(self._async)
-                else:
-                    assert self._sync is not None
-                    raw = next(self._sync)
-            except (StopIteration, StopAsyncIteration):
-                return None
-            index = self._next_index
-            self._next_index += 1
+        """The next input item, or None when the input is exhausted."""
+        if self._sync is not None:
+            # next() cannot yield to the loop, so workers cannot interleave here.
+            raw = next(self._sync, _END)
+        else:
+            assert self._async is not None
+            async with self._pull_lock:  # one anext() at a time: async generators require it
+                raw = await anext(self._async, _END)
+        if raw is _END:
+            return None
+        index = self._next_index
+        self._next_index += 1
         try:
             model = self._model(raw)
         except ValidationError as exc:

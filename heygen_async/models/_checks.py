@@ -103,6 +103,8 @@ def base64_data(_: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 def to_tuple(value: Any) -> Any:
     """Lists become tuples so frozen models stay immutable; anything else is left to validation."""
+    if value is None or type(value) is tuple:
+        return value
     if isinstance(value, (list, tuple)):
         return tuple(value)
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes, dict)):

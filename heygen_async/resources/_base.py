@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import uuid
+import os
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
 
-from .. import _decode
+from .. import _decode, _json
 from .._constants import IDEMPOTENCY_KEY_RE
 from .._convert import unstructure
 from .._errors import ValidationError
@@ -33,30 +32,43 @@ def build_model(cls: type[M], request: M | None, fields: Mapping[str, Any], what
         if not isinstance(request, cls):
             raise ValidationError(what, f"must be a {cls.__name__}, not {type(request).__name__}")
         return request
-    names = {a.name for a in attrs.fields(cls)}  # type: ignore[arg-type]
-    for name in fields:
-        if name not in names:
-            raise ValidationError(name, f"is not a field of {cls.__name__}")
-    for attribute in attrs.fields(cls):  # type: ignore[arg-type]
-        if attribute.default is attrs.NOTHING and attribute.name not in fields:
-            raise ValidationError(attribute.name, "is required")
-    return cls(**fields)
+    try:
+        return cls(**fields)
+    except TypeError:
+        # Only a wrong signature raises TypeError here (validators raise ValidationError).
+        names = {a.name for a in attrs.fields(cls)}  # type: ignore[arg-type]
+        for name in fields:
+            if name not in names:
+                raise ValidationError(name, f"is not a field of {cls.__name__}") from None
+        for attribute in attrs.fields(cls):  # type: ignore[arg-type]
+            if attribute.default is attrs.NOTHING and attribute.name not in fields:
+                raise ValidationError(attribute.name, "is required") from None
+        raise
 
 
 def encode(model: Any) -> bytes:
     """A request model as the JSON bytes HeyGen expects."""
-    return json.dumps(unstructure(model), separators=(",", ":"), ensure_ascii=False).encode()
+    return _json.dumps(unstructure(model))
 
 
 def idempotency_key(key: str | None) -> str:
     """The caller's key if it is one HeyGen accepts, else a fresh uuid4."""
     if key is None:
-        return str(uuid.uuid4())
+        return new_uuid4()
     if type(key) is not str or IDEMPOTENCY_KEY_RE.fullmatch(key) is None:
         raise ValidationError(
             "idempotency_key", "must be 1-255 characters of A-Z, a-z, 0-9, '_', '-', ':' or '.'"
         )
     return key
+
+
+def new_uuid4() -> str:
+    """A random (version 4) UUID string from os.urandom: fork-safe, twice uuid4()'s speed."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def path_id(field: str, value: object) -> str:
@@ -88,14 +100,14 @@ class Resource:
         return await self._client._pipeline.send(request)
 
     async def _get(self, path: str, cls: type[T]) -> T:
-        response = await self._send(Request("GET", path))
+        response = await self._client._pipeline.send(Request("GET", path))
         return _decode.data_model(response.status, response.headers, response.body, cls)
 
     async def _post(
         self, path: str, body: bytes, cls: type[T], *, kind: Kind, key: str | None = None
     ) -> T:
         request = Request("POST", path, kind=kind, body=body, idempotency_key=idempotency_key(key))
-        response = await self._send(request)
+        response = await self._client._pipeline.send(request)
         return _decode.data_model(response.status, response.headers, response.body, cls)
 
     async def _pages(self, path: str, query: dict[str, object], cls: type[T]) -> AsyncIterator[T]:

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
+
 from .. import _constants as C
 from .._decode import error_from_response
 from .._errors import PermissionDeniedError, ValidationError, VideoFailedError
@@ -106,9 +108,12 @@ class Videos(Resource):
         client = self._client
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
         headers = {"User-Agent": client._pipeline.headers["User-Agent"]}
-        timeout = client._timeout.to_aiohttp()
-        # No overall limit on a download of any size; connect and read limits still apply.
-        timeout = type(timeout)(sock_connect=timeout.sock_connect, sock_read=timeout.sock_read)
+        # No overall limit on a download of any size; a stalled read still fails.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            sock_connect=client._timeout.connect,
+            sock_read=client._timeout.read or C.DOWNLOAD_READ_TIMEOUT,
+        )
         try:
             async with client._transport.stream(url, headers, timeout, _CHUNK) as response:
                 if response.status >= 400:

@@ -1,0 +1,1 @@
+"""Benchmarks of heygen-async against raw aiohttp: `python -m benchmarks`."""
