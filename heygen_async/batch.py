@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 class BatchResult:
     """The outcome of one input item: `session` when it was created, `error` when not.
 
+    `request` is the item as it came from the input (a model, a dict or a prompt string).
+
     In wait mode `session` is the finished session and `video` its video; with a download
     directory, `path` is where the video was written. `resumed` marks an item a journal said
     was already done, which this run did not touch.
@@ -275,12 +277,12 @@ class _Runner:
             else:
                 session = await self._create(item, entry)
             if not self.wait:
-                return BatchResult(item.index, item.model, session, None)
+                return BatchResult(item.index, item.raw, session, None)
             return await self._finish(item, session)
         except HeyGenError as exc:
             doubt = J.in_doubt(exc) if session is None else None
             self._note(item, J.FAILED, error=_describe(exc), in_doubt=doubt)
-            return BatchResult(item.index, item.model, session, exc)
+            return BatchResult(item.index, item.raw, session, exc)
 
     def _finished(self, entry: dict[str, Any]) -> bool:
         status = entry.get("status")
@@ -293,7 +295,7 @@ class _Runner:
     def _resumed(self, item: _Item, entry: dict[str, Any]) -> BatchResult:
         session = Session(session_id=entry["session_id"], video_id=entry.get("video_id"))
         path = Path(entry["path"]) if entry.get("path") else None
-        return BatchResult(item.index, item.model, session, None, path=path, resumed=True)
+        return BatchResult(item.index, item.raw, session, None, path=path, resumed=True)
 
     async def _create(self, item: _Item, entry: dict[str, Any] | None) -> Session:
         key = None
@@ -330,7 +332,7 @@ class _Runner:
             self.download_dir.mkdir(parents=True, exist_ok=True)
             path = await self.client.videos.download(video, self.download_dir)
             self._note(item, J.DOWNLOADED, session_id=done.session_id, path=str(path))
-        return BatchResult(item.index, item.model, done, None, video=video, path=path)
+        return BatchResult(item.index, item.raw, done, None, video=video, path=path)
 
     def _note(self, item: _Item, status: str, **fields: Any) -> None:
         if self.journal is not None and item.key is not None:
@@ -376,11 +378,16 @@ def run(resource: AgentSessions, requests: Any, **options: Any) -> AsyncIterator
 
 async def run_ordered(resource: AgentSessions, requests: Any, **options: Any) -> list[BatchResult]:
     """Every result of a batch, in input order (see `AgentSessions.create_many`)."""
-    results: dict[int, BatchResult] = {}
+    results: list[BatchResult | None] = []
     stream = run(resource, requests, **options)
     try:
         async for result in stream:
+            # Indices arrive nearly in order: grow the list to fit, fill the gaps later.
+            missing = result.index + 1 - len(results)
+            if missing > 0:
+                results.extend([None] * missing)
             results[result.index] = result
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
-    return [results[i] for i in range(len(results))]
+    assert all(r is not None for r in results), "every index yields exactly one result"
+    return results  # type: ignore[return-value]
