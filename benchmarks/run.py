@@ -225,37 +225,51 @@ def profile(url: str, n: int) -> list[dict[str, Any]]:
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        f"Machine: {report['machine']}; Python {report['python']}, aiohttp {report['aiohttp']}.",
-        "",
-        "| concurrency | SDK JSON | raw aiohttp req/s | SDK req/s | SDK / raw "
-        "| raw CPU µs/req | SDK CPU µs/req | added µs |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        f"Machine: {report['machine']}; Python {report['python']}, aiohttp {report['aiohttp']}."
     ]
-    for r in report["throughput"]:
-        lines.append(
-            f"| {r['concurrency']} | {r['sdk_json']} | {r['raw_rps']:,} | {r['sdk_rps']:,} "
-            f"| {r['ratio']:.2f}x | {r['raw_cpu_us']} | {r['sdk_cpu_us']} | {r['added_cpu_us']} |"
-        )
-    lines += ["", "| batch | N | wall s | items/s | peak RSS MiB |", "|---|---:|---:|---:|---:|"]
-    for r in report["batch"]:
-        lines.append(
-            f"| {r['mode']} | {r['n']:,} | {r['wall_s']} | {r['items_per_s']:,} "
-            f"| {r['peak_rss_mib']} |"
-        )
-    f = report["faults"]
-    lines += [
-        "",
-        f"Faults (20% 429 with Retry-After: 0, 10% 503), {f['n']:,} creates at concurrency 64: "
-        f"{f['items_per_s']:,} items/s, {f['server_requests']:,} requests, "
-        f"{f['accepted']:,} accepted, {f['duplicates']} duplicated, {f['failed_items']} failed.",
-        "",
-        "| where the SDK's time goes (profiled, c=64) | own µs/req | cum µs/req |",
-        "|---|---:|---:|",
-    ]
-    for r in report["profile"]:
-        lines.append(
-            f"| `{r['function']}` | {r['own_us_per_request']} | {r['cum_us_per_request']} |"
-        )
+    if "throughput" in report:
+        lines += [
+            "",
+            "| concurrency | SDK JSON | raw aiohttp req/s | SDK req/s | SDK / raw "
+            "| raw CPU µs/req | SDK CPU µs/req | added µs |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in report["throughput"]:
+            lines.append(
+                f"| {r['concurrency']} | {r['sdk_json']} | {r['raw_rps']:,} | {r['sdk_rps']:,} "
+                f"| {r['ratio']:.2f}x | {r['raw_cpu_us']} | {r['sdk_cpu_us']} "
+                f"| {r['added_cpu_us']} |"
+            )
+    if "batch" in report:
+        lines += [
+            "",
+            "| batch | N | wall s | items/s | peak RSS MiB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in report["batch"]:
+            lines.append(
+                f"| {r['mode']} | {r['n']:,} | {r['wall_s']} | {r['items_per_s']:,} "
+                f"| {r['peak_rss_mib']} |"
+            )
+    if "faults" in report:
+        f = report["faults"]
+        lines += [
+            "",
+            f"Faults (20% 429 with Retry-After: 0, 10% 503), {f['n']:,} creates at concurrency "
+            f"64: {f['items_per_s']:,} items/s, {f['server_requests']:,} requests, "
+            f"{f['accepted']:,} accepted, {f['duplicates']} duplicated, "
+            f"{f['failed_items']} failed.",
+        ]
+    if "profile" in report:
+        lines += [
+            "",
+            "| where the SDK's time goes (profiled, c=64) | own µs/req | cum µs/req |",
+            "|---|---:|---:|",
+        ]
+        for r in report["profile"]:
+            lines.append(
+                f"| `{r['function']}` | {r['own_us_per_request']} | {r['cum_us_per_request']} |"
+            )
     return "\n".join(lines)
 
 
@@ -264,7 +278,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer requests and sizes")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--out", default="benchmarks/results/latest.json")
+    parser.add_argument(
+        "--only",
+        choices=("throughput", "batch", "faults", "profile"),
+        action="append",
+        help="run only these parts (repeatable); the report then has only them",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("throughput", "batch", "faults", "profile"))
     reps = args.reps or (3 if args.quick else 5)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     report: dict[str, Any] = {
@@ -275,14 +296,18 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"),
     }
     with server() as url:
-        print("throughput (interleaved raw/SDK runs, medians):", file=sys.stderr)
-        report["throughput"] = throughput(url, [1, 64, 256], reps, args.quick)
-        print("batch scaling:", file=sys.stderr)
-        report["batch"] = batch_scaling(url, sizes)
-        print("profile:", file=sys.stderr)
-        report["profile"] = profile(url, 3000)
-    print("faults:", file=sys.stderr)
-    report["faults"] = faults(2000 if args.quick else 10_000)
+        if "throughput" in parts:
+            print("throughput (interleaved raw/SDK runs, medians):", file=sys.stderr)
+            report["throughput"] = throughput(url, [1, 64, 256], reps, args.quick)
+        if "batch" in parts:
+            print("batch scaling:", file=sys.stderr)
+            report["batch"] = batch_scaling(url, sizes)
+        if "profile" in parts:
+            print("profile:", file=sys.stderr)
+            report["profile"] = profile(url, 3000)
+    if "faults" in parts:
+        print("faults:", file=sys.stderr)
+        report["faults"] = faults(2000 if args.quick else 10_000)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -8,6 +8,7 @@ cattrs would otherwise guess (a dict is never silently turned into a str).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, get_args, get_origin
@@ -64,10 +65,17 @@ def _strict_dict(value: Any, _: Any) -> dict[str, Any]:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _utc(seconds: int | float) -> datetime:
+    # datetimes are immutable: replies of the same second share one (a batch's results
+    # hold thousands of them).
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 def structure_timestamp(value: Any, _: Any = None) -> datetime:
     """HeyGen timestamps are Unix seconds; webhook resources use ISO 8601. Always aware UTC."""
     if type(value) in (int, float):
-        return datetime.fromtimestamp(value, tz=UTC)
+        return _utc(value)
     if type(value) is str:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -35,9 +35,23 @@ class Kind(enum.Enum):
 
 
 class Request:
-    """One logical call: what to send, and how careful to be with it."""
+    """One logical call: what to send, how careful to be with it, and its state across attempts.
 
-    __slots__ = ("body", "content_type", "idempotency_key", "kind", "method", "path")
+    A Request is sent once (by one `Pipeline.send`); make a new one per call.
+    """
+
+    __slots__ = (
+        "attempt",
+        "body",
+        "content_type",
+        "deadline_at",
+        "first_error",
+        "idempotency_key",
+        "kind",
+        "method",
+        "next_wait",
+        "path",
+    )
 
     def __init__(
         self,
@@ -55,19 +69,10 @@ class Request:
         self.body = body
         self.content_type = content_type if isinstance(body, bytes) else None
         self.idempotency_key = idempotency_key
-
-
-class _Call:
-    """The state of one call across its attempts."""
-
-    __slots__ = ("attempt", "deadline_at", "first_error", "next_wait", "request")
-
-    def __init__(self, request: Request, deadline_at: float | None) -> None:
-        self.request = request
-        self.deadline_at = deadline_at
-        self.attempt = 0
-        self.next_wait: float | None = None
-        self.first_error: BaseException | None = None
+        self.attempt = 0  # attempts made so far
+        self.deadline_at: float | None = None  # on the pipeline's clock
+        self.next_wait: float | None = None  # the wait before the next attempt; None: stop
+        self.first_error: BaseException | None = None  # handed from the first try to tenacity
 
 
 class Pipeline:
@@ -106,8 +111,10 @@ class Pipeline:
 
     async def send(self, request: Request) -> RawResponse:
         """The 2xx reply to `request`, or the typed error of its last attempt."""
+        call = request
         deadline = self.retry.deadline
-        call = _Call(request, None if deadline is None else self.clock() + deadline)
+        if deadline is not None:
+            call.deadline_at = self.clock() + deadline
         try:
             return await self._attempt(call)
         except (APIError, APIConnectionError) as exc:
@@ -118,14 +125,14 @@ class Pipeline:
         response: RawResponse = await retrying(self._replay_then_attempt, call)
         return response
 
-    async def _replay_then_attempt(self, call: _Call) -> RawResponse:
+    async def _replay_then_attempt(self, call: Request) -> RawResponse:
         first, call.first_error = call.first_error, None
         if first is not None:
             raise first
         return await self._attempt(call)
 
-    async def _attempt(self, call: _Call) -> RawResponse:
-        request = call.request
+    async def _attempt(self, call: Request) -> RawResponse:
+        request = call
         call.next_wait = None
         headers = {**self.headers, "X-Retry-Count": str(call.attempt)}
         if request.content_type is not None:
@@ -135,7 +142,11 @@ class Pipeline:
         timeout = self._aiohttp_timeout if call.deadline_at is None else self._timeout_for(call)
         gated = request.kind is Kind.CREATE
         if gated:
-            await self._enter_create(call)
+            pause = await (
+                self.limiter.acquire() if call.deadline_at is None else self._acquire(call)
+            )
+            if pause > 0:
+                await self._enter_create(call, pause)
         try:
             # A multipart body is built afresh per attempt: aiohttp consumes it when sent.
             body = request.body() if callable(request.body) else request.body
@@ -152,8 +163,8 @@ class Pipeline:
             )
             call.next_wait = self._planned_wait(call, error)
             if response.status == 429:
-                pause = call.next_wait if call.next_wait is not None else error.retry_after
-                await self.limiter.start_cooldown(pause or 0.0)
+                wait = call.next_wait if call.next_wait is not None else error.retry_after
+                await self.limiter.start_cooldown(wait or 0.0)
             raise error
         except APIConnectionError as exc:
             call.next_wait = self._planned_wait(call, exc)
@@ -164,9 +175,9 @@ class Pipeline:
                 await self.limiter.release()
 
     async def _send_logged(
-        self, call: _Call, headers: dict[str, str], body: Any, timeout: aiohttp.ClientTimeout
+        self, request: Request, headers: dict[str, str], body: Any, timeout: aiohttp.ClientTimeout
     ) -> RawResponse:
-        request = call.request
+        call = request
         logger.debug("-> %s %s (attempt %d)", request.method, request.path, call.attempt + 1)
         started = time.perf_counter()
         response = await self.transport.send(
@@ -182,16 +193,16 @@ class Pipeline:
         )
         return response
 
-    def _timeout_for(self, call: _Call) -> aiohttp.ClientTimeout:
+    def _timeout_for(self, call: Request) -> aiohttp.ClientTimeout:
         assert call.deadline_at is not None
         remaining = call.deadline_at - self.clock()
         if remaining <= 0:
             raise APITimeoutError(f"the call's deadline of {self.retry.deadline}s has passed")
         return self.timeout.to_aiohttp(remaining)
 
-    async def _enter_create(self, call: _Call) -> None:
-        """Take a create slot once the cool-down gate is open, within the call's deadline."""
-        while (pause := await self._acquire(call)) > 0:
+    async def _enter_create(self, call: Request, pause: float) -> None:
+        """Wait out the cool-down gate, then take a create slot, within the call's deadline."""
+        while pause > 0:
             if pause > self.retry.max_retry_after:
                 raise RateLimitError(
                     429,
@@ -205,8 +216,9 @@ class Pipeline:
                     f"creates are cooling down for {pause:.1f}s, past the call's deadline"
                 )
             await self.sleep(pause)
+            pause = await self._acquire(call)
 
-    async def _acquire(self, call: _Call) -> float:
+    async def _acquire(self, call: Request) -> float:
         if call.deadline_at is None:
             return await self.limiter.acquire()
         try:
@@ -215,10 +227,10 @@ class Pipeline:
         except TimeoutError:
             raise APITimeoutError("no create slot came free before the call's deadline") from None
 
-    def _planned_wait(self, call: _Call, error: HeyGenError) -> float | None:
+    def _planned_wait(self, call: Request, error: HeyGenError) -> float | None:
         """The wait before retrying after `error`, or None when it must not be retried."""
         policy = self.retry
-        kind = call.request.kind
+        kind = call.kind
         if isinstance(error, APIError):
             status = error.status
             if status == 409 and error.code == "request_in_progress" and kind is not Kind.READ:
@@ -241,8 +253,8 @@ class Pipeline:
     # tenacity callbacks: the call is the first positional argument of the retried function.
 
     @staticmethod
-    def _call_of(state: tenacity.RetryCallState) -> _Call:
-        call: _Call = state.args[0]
+    def _call_of(state: tenacity.RetryCallState) -> Request:
+        call: Request = state.args[0]
         return call
 
     def _should_retry(self, state: tenacity.RetryCallState) -> bool:
@@ -273,8 +285,8 @@ class Pipeline:
             request_id = None
         logger.info(
             "retrying %s %s: attempt %d/%d after %s, waiting %.2fs (request id %s)",
-            call.request.method,
-            call.request.path,
+            call.method,
+            call.path,
             state.attempt_number + 1,
             self.retry.max_retries + 1,
             reason,

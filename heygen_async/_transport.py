@@ -1,15 +1,13 @@
 """The one place that touches aiohttp: (method, url, headers, body) -> (status, headers, body).
 
-`AiohttpTransport` also owns the loop affinity of its connection pool: the pool belongs to the
-event loop that opened it, is closed when that loop shuts down (through an async-generator
-guard that `asyncio.run` finalises), and is opened again on the next loop.
+`AiohttpTransport` keeps its connection pool in a `LoopBound`: the pool belongs to the event
+loop that opened it, is closed when that loop shuts down, and is opened again on the next.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -17,6 +15,7 @@ import attrs
 
 from . import _constants as C
 from ._errors import APIConnectionError, APITimeoutError, ConfigurationError
+from ._loopbound import LoopBound
 
 
 def _timeout_value(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -91,78 +90,33 @@ class AiohttpTransport:
         self._owned = session is None
         self._session = session
         self._pool_limit = pool_limit
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._guard: AsyncGenerator[None, None] | None = None
+        self._pool: LoopBound[aiohttp.ClientSession] = LoopBound(
+            self._new_session, _close_session, _drop_sockets, what="heygen_async client"
+        )
 
     def __repr__(self) -> str:
-        state = "caller-owned" if not self._owned else ("open" if self._loop else "idle")
+        state = "caller-owned" if not self._owned else ("open" if self._pool.is_open else "idle")
         return f"AiohttpTransport({state})"
 
+    @property
+    def is_open(self) -> bool:
+        return self._pool.is_open
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_limit))
+
     async def _client(self) -> aiohttp.ClientSession:
-        if not self._owned:
-            assert self._session is not None
+        if self._session is not None:
             return self._session
-        loop = asyncio.get_running_loop()
-        if loop is self._loop and self._session is not None:
-            return self._session
-        return await self._open(loop)
-
-    async def _open(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
-        if self._loop is not None and self._loop is not loop:
-            if not self._loop.is_closed():
-                raise RuntimeError(
-                    "this heygen_async client is bound to another event loop that is still "
-                    "open; use one client per event loop, or close the other loop (or call "
-                    "`await client.aclose()` on it) first"
-                )
-            self._abandon()
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._pool_limit),
-            auto_decompress=True,
-        )
-        self._session, self._loop = session, loop
-        guard = self._close_with_loop(session, loop)
-        await guard.__anext__()
-        self._guard = guard
-        return session
-
-    async def _close_with_loop(
-        self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop
-    ) -> AsyncGenerator[None, None]:
-        # asyncio.run() (and asyncio.Runner) finalise open async generators before closing
-        # the loop: this one closes the pool then, so sockets never outlive their loop.
-        try:
-            yield
-        finally:
-            if self._session is session:
-                self._session, self._loop, self._guard = None, None, None
-            if not loop.is_closed():
-                await session.close()
-
-    def _abandon(self) -> None:
-        """Forget a pool whose loop was closed without finalising it (no await possible)."""
-        guard, session = self._guard, self._session
-        self._session, self._loop, self._guard = None, None, None
-        if guard is not None:
-            closing = guard.aclose()
-            with contextlib.suppress(StopIteration, RuntimeError):
-                closing.send(None)
-            closing.close()
-        if session is not None and not session.closed:
-            _drop_sockets(session)
+        return self._pool.current() or await self._pool.get()
 
     async def aclose(self) -> None:
         """Close the pool this transport opened (a caller-owned session is left alone)."""
-        if not self._owned:
-            return
-        if self._loop is not None and self._loop is not asyncio.get_running_loop():
-            if self._loop.is_closed():
-                self._abandon()
-                return
-            raise RuntimeError("close this client from the event loop that uses it")
-        guard = self._guard
-        if guard is not None:
-            await guard.aclose()
+        await self._pool.aclose()
+
+    def forget(self) -> None:
+        """Drop the pool without closing it through its loop (a forked child's copy)."""
+        self._pool.forget()
 
     async def send(
         self,
@@ -173,9 +127,7 @@ class AiohttpTransport:
         timeout: aiohttp.ClientTimeout,
     ) -> RawResponse:
         """Send one request and read the whole reply; transport failures become typed errors."""
-        session = self._session
-        if session is None or (self._owned and self._loop is not asyncio.get_running_loop()):
-            session = await self._client()
+        session = self._session or self._pool.current() or await self._pool.get()
         try:
             async with session.request(
                 method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
@@ -236,6 +188,10 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+async def _close_session(session: aiohttp.ClientSession) -> None:
+    await session.close()
+
+
 def _drop_sockets(session: aiohttp.ClientSession) -> None:
     """Close the raw sockets of a pool whose event loop is gone.
 
@@ -254,5 +210,6 @@ def _drop_sockets(session: aiohttp.ClientSession) -> None:
                     with contextlib.suppress(OSError):
                         sock.close()
         conns.clear()
-    with contextlib.suppress(Exception):
-        session._connector = None
+    if not session.closed:
+        with contextlib.suppress(Exception):
+            session._connector = None

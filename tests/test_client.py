@@ -75,7 +75,7 @@ def test_construction_needs_no_running_loop_and_does_no_io() -> None:
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
     client = hg.AsyncHeyGen("k")
-    assert client._transport._session is None
+    assert not client._transport.is_open
 
 
 def test_bad_options_are_configuration_errors() -> None:
@@ -142,11 +142,10 @@ async def test_with_options_shares_the_pool_and_changes_settings() -> None:
         await derived.sessions.create(prompt="one")
         await client.sessions.create(prompt="two")
         await derived.aclose()  # does not close the shared pool
-        assert client._transport._session is not None
-        assert not client._transport._session.closed
+        assert client._transport.is_open
         await client.sessions.create(prompt="three")
         await client.aclose()
-        assert client._transport._session is None
+        assert not client._transport.is_open
 
 
 async def test_caller_owned_session_is_never_closed() -> None:
@@ -197,7 +196,7 @@ def test_fifty_sequential_asyncio_runs_on_one_client() -> None:
         started["loop"].call_soon_threadsafe(started["loop"].stop)
         server.join(10)
     assert len(fake.creates()) == 50
-    assert client._transport._session is None  # each loop closed its pool on the way out
+    assert not client._transport.is_open  # each loop closed its pool on the way out
 
 
 def test_use_from_a_second_live_loop_is_a_clear_error() -> None:
@@ -231,6 +230,6 @@ async def test_async_with_closes_what_it_opened() -> None:
     async with FakeHeyGen() as fake:
         async with fake.client() as client:
             await client.users.me()
-            session = client._transport._session
+            session = client._transport._pool._value
             assert session is not None
         assert session.closed
