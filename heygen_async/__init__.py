@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import limits
+from . import limits, webhooks
 from ._client import AsyncHeyGen
 from ._errors import (
     APIConnectionError,
@@ -30,6 +30,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._retry import RetryPolicy
+from ._sync import HeyGen
 from ._transport import Timeout
 from .batch import BatchProgress, BatchResult
 from .models import (
@@ -71,6 +72,7 @@ __all__ = [
     "ConflictError",
     "CreateSessionRequest",
     "CreateVideoAgentRequest",
+    "HeyGen",
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
@@ -98,6 +100,7 @@ __all__ = [
     "WebhookVerificationError",
     "__version__",
     "limits",
+    "webhooks",
 ]
 
 

@@ -70,9 +70,12 @@ class LoopBound(Generic[T]):
         try:
             yield
         finally:
-            if self._value is value:
+            forgotten = self._value is not value
+            if not forgotten:
                 self._value, self._loop, self._guard = None, None, None
-            if not loop.is_closed():
+            # A forgotten resource's loop is closed, or belongs to the parent of a forked
+            # child: closing through it would touch the parent's selector (epoll is shared).
+            if not forgotten and not loop.is_closed():
                 await self._close(value)
 
     async def aclose(self) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import aiohttp
@@ -51,6 +51,7 @@ class Request:
         "method",
         "next_wait",
         "path",
+        "retrying",
     )
 
     def __init__(
@@ -73,6 +74,7 @@ class Request:
         self.deadline_at: float | None = None  # on the pipeline's clock
         self.next_wait: float | None = None  # the wait before the next attempt; None: stop
         self.first_error: BaseException | None = None  # handed from the first try to tenacity
+        self.retrying = False  # tenacity drives the attempts from the second on
 
 
 class Pipeline:
@@ -109,18 +111,16 @@ class Pipeline:
             reraise=True,
         )
 
-    async def send(self, request: Request) -> RawResponse:
-        """The 2xx reply to `request`, or the typed error of its last attempt."""
-        call = request
+    def send(self, request: Request) -> Coroutine[Any, Any, RawResponse]:
+        """The 2xx reply to `request`, or the typed error of its last attempt (await it)."""
         deadline = self.retry.deadline
         if deadline is not None:
-            call.deadline_at = self.clock() + deadline
-        try:
-            return await self._attempt(call)
-        except (APIError, APIConnectionError) as exc:
-            if call.next_wait is None:
-                raise
-            call.first_error = exc
+            request.deadline_at = self.clock() + deadline
+        return self._attempt(request)
+
+    async def _retry(self, call: Request) -> RawResponse:
+        """Hand a call whose first attempt failed to tenacity, which replays that failure."""
+        call.retrying = True
         retrying = self._retrying.copy()
         response: RawResponse = await retrying(self._replay_then_attempt, call)
         return response
@@ -132,6 +132,7 @@ class Pipeline:
         return await self._attempt(call)
 
     async def _attempt(self, call: Request) -> RawResponse:
+        """One attempt. A retryable failure of a call's first attempt starts its retries."""
         request = call
         call.next_wait = None
         headers = {**self.headers, "X-Retry-Count": str(call.attempt)}
@@ -147,6 +148,7 @@ class Pipeline:
             )
             if pause > 0:
                 await self._enter_create(call, pause)
+        failure: APIError | APIConnectionError
         try:
             # A multipart body is built afresh per attempt: aiohttp consumes it when sent.
             body = request.body() if callable(request.body) else request.body
@@ -158,21 +160,25 @@ class Pipeline:
                 )
             if 200 <= response.status < 300:
                 return response
-            error = error_from_response(
+            failure = error_from_response(
                 response.status, response.headers, response.body, time.time()
             )
-            call.next_wait = self._planned_wait(call, error)
+            call.next_wait = self._planned_wait(call, failure)
             if response.status == 429:
-                wait = call.next_wait if call.next_wait is not None else error.retry_after
+                wait = call.next_wait if call.next_wait is not None else failure.retry_after
                 await self.limiter.start_cooldown(wait or 0.0)
-            raise error
         except APIConnectionError as exc:
             call.next_wait = self._planned_wait(call, exc)
-            raise
+            failure = exc
         finally:
+            # The slot goes back before any wait: a sleeping call holds none.
             call.attempt += 1
             if gated:
                 await self.limiter.release()
+        if call.retrying or call.next_wait is None:
+            raise failure
+        call.first_error = failure
+        return await self._retry(call)
 
     async def _send_logged(
         self, request: Request, headers: dict[str, str], body: Any, timeout: aiohttp.ClientTimeout

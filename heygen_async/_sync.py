@@ -34,9 +34,7 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self._run, name="heygen-async-loop", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name="heygen-async-loop", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
@@ -232,4 +230,3 @@ def _reset_locks_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_locks_after_fork)
-

@@ -168,7 +168,7 @@ class _Runner:
         return _Item(index, raw, model, self._key(model))
 
     def _model(self, raw: Any) -> Any:
-        cls = self.resource.request_class
+        cls = self.resource._request_class
         if isinstance(raw, cls):
             return raw
         if isinstance(raw, dict):

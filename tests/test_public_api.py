@@ -23,6 +23,7 @@ EXPECTED = {
     "ConflictError",
     "CreateSessionRequest",
     "CreateVideoAgentRequest",
+    "HeyGen",
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
@@ -50,6 +51,7 @@ EXPECTED = {
     "WebhookVerificationError",
     "__version__",
     "limits",
+    "webhooks",
 }
 
 

@@ -27,11 +27,11 @@ from ..models import (
 )
 from ..models.sessions import SESSION_NEEDS_INPUT_STATUSES
 from ..models.videos import VideoStatus
+from . import _base
 from ._base import (
     Resource,
     build_model,
     encode,
-    idempotency_key,
     page_size_of,
     path_id,
     with_query,
@@ -41,13 +41,13 @@ from ._base import (
 class AgentSessions(Resource):
     """What both session APIs share; subclasses name their paths and request model."""
 
-    create_path: ClassVar[str]
-    request_class: ClassVar[type[CreateSessionRequest] | type[CreateVideoAgentRequest]]
+    _create_path: ClassVar[str]
+    _request_class: ClassVar[type[CreateSessionRequest] | type[CreateVideoAgentRequest]]
     # Statuses at which a plain `wait()` stops without raising.
-    returns_on: ClassVar[frozenset[str]]
+    _returns_on: ClassVar[frozenset[str]]
 
     def _session_path(self, session_id: str) -> str:
-        return f"{self.create_path}/{path_id('session_id', session_id)}"
+        return f"{self._create_path}/{path_id('session_id', session_id)}"
 
     def _message_path(self, session_id: str) -> str:
         raise NotImplementedError
@@ -55,10 +55,17 @@ class AgentSessions(Resource):
     async def _create(
         self, request: Any, idempotency_key: str | None, fields: dict[str, Any]
     ) -> Session:
-        model = build_model(self.request_class, request, fields, "request")
-        return await self._post(
-            self.create_path, encode(model), Session, kind=Kind.CREATE, key=idempotency_key
+        model = build_model(self._request_class, request, fields, "request")
+        call = Request(
+            "POST",
+            self._create_path,
+            kind=Kind.CREATE,
+            body=encode(model),
+            idempotency_key=_base.idempotency_key(idempotency_key),
         )
+        # The hot path of every batch: no intermediate coroutine between here and the pipeline.
+        status, headers, body = await self._client._pipeline.send(call)
+        return _decode.data_model(status, headers, body, Session)
 
     async def get(self, session_id: str) -> Session:
         """The session's current state (status, progress, video_id, last 40 messages)."""
@@ -84,7 +91,11 @@ class AgentSessions(Resource):
         path = f"{self._session_path(session_id)}/stop"
         response = await self._send(
             Request(
-                "POST", path, kind=Kind.WRITE, body=b"{}", idempotency_key=idempotency_key(None)
+                "POST",
+                path,
+                kind=Kind.WRITE,
+                body=b"{}",
+                idempotency_key=_base.idempotency_key(None),
             )
         )
         _decode.envelope(response.status, response.headers, response.body)
@@ -129,7 +140,7 @@ class AgentSessions(Resource):
             if not targets:
                 if session.video_id is not None:
                     return await self._finish_with_video(session, poller)
-                if status in self.returns_on:
+                if status in self._returns_on:
                     return session
                 if status in SESSION_NEEDS_INPUT_STATUSES:
                     raise SessionFailedError(
@@ -244,10 +255,10 @@ class AgentSessions(Resource):
 class Sessions(AgentSessions):
     """`client.sessions`: create and steer interactive Video Agent sessions."""
 
-    create_path = "/v3/video-agents/sessions"
-    request_class = CreateSessionRequest
+    _create_path = "/v3/video-agents/sessions"
+    _request_class = CreateSessionRequest
     # An interactive session pauses for review by design: `wait()` returns there.
-    returns_on = frozenset(SESSION_NEEDS_INPUT_STATUSES)
+    _returns_on = frozenset(SESSION_NEEDS_INPUT_STATUSES)
 
     def _message_path(self, session_id: str) -> str:
         return f"{self._session_path(session_id)}/messages"

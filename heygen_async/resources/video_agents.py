@@ -17,9 +17,9 @@ class VideoAgents(AgentSessions):
     at (`until=`): a generate-mode session should never pause, so waiting would never end.
     """
 
-    create_path = "/v3/video-agents"
-    request_class = CreateVideoAgentRequest
-    returns_on = frozenset()
+    _create_path = "/v3/video-agents"
+    _request_class = CreateVideoAgentRequest
+    _returns_on = frozenset()
 
     def _message_path(self, session_id: str) -> str:
         return self._session_path(session_id)
@@ -40,7 +40,7 @@ class VideoAgents(AgentSessions):
 
     def list(self, *, page_size: int = 20) -> AsyncIterator[SessionSummary]:
         """Every session of the account, newest first, fetched page by page as you iterate."""
-        return self._pages(self.create_path, {"limit": page_size_of(page_size)}, SessionSummary)
+        return self._pages(self._create_path, {"limit": page_size_of(page_size)}, SessionSummary)
 
     def list_videos(self, session_id: str) -> AsyncIterator[Video]:
         """Every video made in the session, newest first."""
