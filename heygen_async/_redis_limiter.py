@@ -14,13 +14,10 @@ import asyncio
 import contextlib
 import random
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._errors import ConfigurationError
 from ._loopbound import LoopBound
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
 
 # KEYS: slots, cooldown, rate. ARGV: token, cap, lease_ms, rate_n, rate_window_ms.
 # Returns {code, wait_ms}: 0 taken; 1 cooling down; 2 no free slot; 3 over the rate.
@@ -106,7 +103,8 @@ class RedisLimiter:
         self._keys = [f"{namespace}:slots", f"{namespace}:cooldown", f"{namespace}:rate"]
         self._held: list[str] = []
         self._renewer: asyncio.Task[None] | None = None
-        self._redis: LoopBound[Redis] = LoopBound(
+        # redis-py's own annotations differ from release to release: held as Any on purpose.
+        self._redis: LoopBound[Any] = LoopBound(
             self._connect, self._disconnect, _forget_client, what="RedisLimiter"
         )
 
@@ -121,16 +119,16 @@ class RedisLimiter:
         """Slots this process holds (the cap counts every worker's)."""
         return len(self._held)
 
-    def _connect(self) -> Redis:
+    def _connect(self) -> Any:
         from redis.asyncio import Redis
 
         return Redis.from_url(self.url)
 
-    async def _disconnect(self, client: Redis) -> None:
+    async def _disconnect(self, client: Any) -> None:
         await self._stop_renewer()
         await client.aclose()
 
-    async def _client(self) -> Redis:
+    async def _client(self) -> Any:
         return self._redis.current() or await self._redis.get()
 
     async def acquire(self) -> float:
@@ -139,9 +137,8 @@ class RedisLimiter:
         rate_n, window_ms = (int(self.rate[0]), int(self.rate[1] * 1000)) if self.rate else (0, 0)
         lease_ms = int(self.lease_seconds * 1000)
         while True:
-            code, wait_ms = await client.eval(
-                _ACQUIRE, 3, *self._keys, token, self.max_concurrent, lease_ms, rate_n, window_ms
-            )
+            args = (token, self.max_concurrent, lease_ms, rate_n, window_ms)
+            code, wait_ms = await client.eval(_ACQUIRE, 3, *self._keys, *map(str, args))
             if code == 0:
                 self._held.append(token)
                 self._ensure_renewer()
@@ -170,7 +167,7 @@ class RedisLimiter:
         if seconds <= 0:
             return
         client = await self._client()
-        await client.eval(_COOLDOWN, 1, self._keys[1], int(seconds * 1000))
+        await client.eval(_COOLDOWN, 1, self._keys[1], str(int(seconds * 1000)))
 
     async def aclose(self) -> None:
         await self._redis.aclose()
@@ -186,7 +183,7 @@ class RedisLimiter:
             await asyncio.sleep(self.lease_seconds / 3)
             if self._held:
                 client = await self._client()
-                await client.eval(_RENEW, 1, self._keys[0], lease_ms, *self._held)
+                await client.eval(_RENEW, 1, self._keys[0], str(lease_ms), *self._held)
 
     async def _stop_renewer(self) -> None:
         task, self._renewer = self._renewer, None
