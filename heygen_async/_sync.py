@@ -69,6 +69,14 @@ class HeyGen:
     Close it with `close()` or use it as a context manager.
     """
 
+    # Each mirrors the AsyncHeyGen resource of the same name, method for method, blocking.
+    sessions: _SyncResource
+    video_agents: _SyncResource
+    styles: _SyncResource
+    videos: _SyncResource
+    assets: _SyncResource
+    users: _SyncResource
+
     def __init__(self, api_key: str | None = None, **options: Any) -> None:
         self._args = (api_key, options)
         self._lock = threading.Lock()

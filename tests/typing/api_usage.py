@@ -39,3 +39,11 @@ async def handle(client: hg.AsyncHeyGen) -> float | None:
     except hg.APIError as exc:
         print(exc.status, exc.code, exc.request_id)
     return None
+
+
+def blocking(prompt: str) -> str:
+    with hg.HeyGen(api_key="k", max_concurrent_creates=2) as client:
+        session: hg.Session = client.video_agents.create(prompt=prompt)
+        for style in client.styles.list():
+            print(style)
+        return session.session_id
