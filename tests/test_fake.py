@@ -25,6 +25,9 @@ async def test_idempotency_key_replays_the_first_reply() -> None:
         other = await client.sessions.create(prompt="p", idempotency_key="job-2")
     assert first.session_id == again.session_id != other.session_id
     assert len(fake.sessions) == 2
+    keys = [r.headers["Idempotency-Key"] for r in fake.creates()]  # headers: any case
+    assert keys == ["job-1", "job-1", "job-2"]
+    assert all(r.headers["X-API-KEY"] == "<redacted>" for r in fake.creates())
 
 
 async def test_request_in_progress_then_replay_over_http() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._constants import MULTIPART_UPLOAD_LIMIT
 from .._convert import structure
@@ -399,6 +400,7 @@ class FakeHeyGen:
 
     async def _record(self, request: web.Request) -> RecordedRequest:
         payload: Any = None
+        raw = b""
         if request.content_type == "application/json" and request.can_read_body:
             raw = await request.read()
             try:
@@ -406,17 +408,18 @@ class FakeHeyGen:
             except ValueError:
                 payload = raw.decode(errors="replace")
         # The key itself is never recorded, only that one was sent.
-        headers = {
-            k.lower(): ("<redacted>" if k.lower() == "x-api-key" else v)
+        headers = CIMultiDict(
+            (k, "<redacted>" if k.lower() == "x-api-key" else v)
             for k, v in request.headers.items()
-        }
+        )
         entry = RecordedRequest(
             method=request.method,
             path=request.path,
             query=dict(request.query),
-            headers=headers,
+            headers=CIMultiDictProxy(headers),
             json=payload,
             at=time.monotonic(),
+            body=raw,
         )
         self.requests.append(entry)
         return entry

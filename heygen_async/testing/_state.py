@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -146,14 +146,20 @@ class Fault:
 
 @attrs.define
 class RecordedRequest:
-    """A request as FakeHeyGen saw it (an API key shows as "<redacted>", never its value)."""
+    """A request as FakeHeyGen saw it, and the status and JSON it answered.
+
+    `headers` is case-insensitive; an API key shows as "<redacted>", never its value. `json` is
+    the decoded JSON body (None otherwise), `body` its raw bytes, `at` the time.monotonic()
+    it arrived.
+    """
 
     method: str
     path: str
     query: dict[str, str]
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     json: Any
     at: float
+    body: bytes = b""
     status: int = 0
     response: Any = None
 
