@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -95,35 +97,41 @@ def test_tolerance_is_configurable() -> None:
         webhooks.verify(body, headers, SECRET, now=NOW + 3000)
 
 
-async def test_aiohttp_handler_answers_and_calls_back() -> None:
-    received: list[webhooks.WebhookEvent] = []
-
-    async def on_event(event: webhooks.WebhookEvent) -> None:
-        received.append(event)
-
+@asynccontextmanager
+async def _receiver(handler: Any) -> AsyncIterator[str]:
+    """Serve `handler` at POST /hook on 127.0.0.1; yield its URL."""
     app = web.Application()
-    app.router.add_post("/hook", webhooks.aiohttp_handler(SECRET, on_event, tolerance=10**10))
+    app.router.add_post("/hook", handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
+        yield url
+    finally:
+        await runner.cleanup()
+
+
+async def test_aiohttp_handler_answers_and_calls_back() -> None:
+    received: list[webhooks.WebhookEvent] = []
+
+    async def on_event(event: webhooks.WebhookEvent) -> None:
+        received.append(event)
+
+    handler = webhooks.aiohttp_handler(SECRET, on_event, tolerance=10**10)
+    async with _receiver(handler) as url:
         body, headers = _delivery()
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"http://127.0.0.1:{port}/hook", data=body, headers=headers) as r:
+            async with http.post(url, data=body, headers=headers) as r:
                 assert r.status == 200
             bad = {**headers, "Heygen-Signature": "0" * 64}
-            async with http.post(f"http://127.0.0.1:{port}/hook", data=body, headers=bad) as r:
+            async with http.post(url, data=body, headers=bad) as r:
                 assert r.status == 401
                 assert (await r.json())["reason"] == "signature"
             signed_junk = {**headers, "Heygen-Signature": webhooks.sign(b"junk", SECRET)}
-            async with http.post(
-                f"http://127.0.0.1:{port}/hook", data=b"junk", headers=signed_junk
-            ) as r:
+            async with http.post(url, data=b"junk", headers=signed_junk) as r:
                 assert r.status == 400
-    finally:
-        await runner.cleanup()
     assert [e.session_id for e in received] == ["sess_1"]
 
 
@@ -135,29 +143,18 @@ async def test_fake_heygen_sends_signed_webhooks_that_verify() -> None:
         received.append(event)
         got.set()
 
-    app = web.Application()
-    app.router.add_post("/hook", webhooks.aiohttp_handler(SECRET, on_event))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with _receiver(webhooks.aiohttp_handler(SECRET, on_event)) as url:
         async with FakeHeyGen(webhook_secret=SECRET) as fake, fake.client() as client:
             session = await client.video_agents.create(
-                prompt="p", callback_url=f"http://127.0.0.1:{port}/hook", callback_id="job-42"
+                prompt="p", callback_url=url, callback_id="job-42"
             )
             fake.advance(session.session_id, to="generating")
             fake.advance(session.session_id, to="completed")
             await asyncio.wait_for(got.wait(), 5)
-            failing = await client.video_agents.create(
-                prompt="q", callback_url=f"http://127.0.0.1:{port}/hook"
-            )
+            failing = await client.video_agents.create(prompt="q", callback_url=url)
             got.clear()
             fake.fail_session(failing.session_id)
             await asyncio.wait_for(got.wait(), 5)
-    finally:
-        await runner.cleanup()
     success, failure = received
     assert success.event_type is webhooks.WebhookEventType.VIDEO_AGENT_SUCCESS
     assert success.session_id == session.session_id
