@@ -108,7 +108,7 @@ async def _receiver(handler: Any) -> AsyncIterator[str]:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}/hook"
     finally:
         await runner.cleanup()
 
@@ -143,18 +143,21 @@ async def test_fake_heygen_sends_signed_webhooks_that_verify() -> None:
         received.append(event)
         got.set()
 
-    async with _receiver(webhooks.aiohttp_handler(SECRET, on_event)) as url:
-        async with FakeHeyGen(webhook_secret=SECRET) as fake, fake.client() as client:
-            session = await client.video_agents.create(
-                prompt="p", callback_url=url, callback_id="job-42"
-            )
-            fake.advance(session.session_id, to="generating")
-            fake.advance(session.session_id, to="completed")
-            await asyncio.wait_for(got.wait(), 5)
-            failing = await client.video_agents.create(prompt="q", callback_url=url)
-            got.clear()
-            fake.fail_session(failing.session_id)
-            await asyncio.wait_for(got.wait(), 5)
+    async with (
+        _receiver(webhooks.aiohttp_handler(SECRET, on_event)) as url,
+        FakeHeyGen(webhook_secret=SECRET) as fake,
+        fake.client() as client,
+    ):
+        session = await client.video_agents.create(
+            prompt="p", callback_url=url, callback_id="job-42"
+        )
+        fake.advance(session.session_id, to="generating")
+        fake.advance(session.session_id, to="completed")
+        await asyncio.wait_for(got.wait(), 5)
+        failing = await client.video_agents.create(prompt="q", callback_url=url)
+        got.clear()
+        fake.fail_session(failing.session_id)
+        await asyncio.wait_for(got.wait(), 5)
     success, failure = received
     assert success.event_type is webhooks.WebhookEventType.VIDEO_AGENT_SUCCESS
     assert success.session_id == session.session_id
