@@ -38,10 +38,35 @@ async def test_a_link_that_stays_forbidden_raises_and_writes_nothing(tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+async def test_transient_failures_restart_the_download(tmp_path: Path) -> None:
+    async with FakeHeyGen() as fake, fake.client(sleep=_instant) as client:
+        video = await _completed_video(fake, client)
+        fake.fail("/files/", status=503, times=2)
+        path = await client.videos.download(video, tmp_path / "v.mp4")
+    assert path.read_bytes() == fake.videos[video.id].content()
+    assert [r.status for r in fake.requests if r.path.startswith("/files/")] == [503, 503, 200]
+
+
+async def test_a_download_cut_off_midway_is_retried_and_never_lands_half(tmp_path: Path) -> None:
+    async with FakeHeyGen(video_size=500_000) as fake, fake.client(sleep=_instant) as client:
+        video = await _completed_video(fake, client)
+        fake.truncate_downloads(1)
+        path = await client.videos.download(video, tmp_path / "v.mp4")
+        assert path.read_bytes() == fake.videos[video.id].content()
+        fake.truncate_downloads(10)
+        with pytest.raises(hg.APIConnectionError):
+            await client.videos.download(video, tmp_path / "w.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]
+
+
+async def _instant(_: float) -> None:
+    return None
+
+
 async def test_dropped_connection_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "v.mp4"
     target.write_bytes(b"previous good video")
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen() as fake, fake.client(sleep=_instant) as client:
         video = await _completed_video(fake, client)
         # Every time: aiohttp itself retries a GET once on a reused keep-alive connection.
         fake.fail("/files/", drop=True, times=None)

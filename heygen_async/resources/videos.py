@@ -13,7 +13,15 @@ import aiohttp
 
 from .. import _constants as C
 from .._decode import error_from_response
-from .._errors import PermissionDeniedError, ValidationError, VideoFailedError
+from .._errors import (
+    APIConnectionError,
+    InternalServerError,
+    PermissionDeniedError,
+    RateLimitError,
+    ValidationError,
+    VideoFailedError,
+)
+from .._logging import logger
 from .._polling import Poller, PollSchedule, ProgressCallback
 from ..models import Video
 from ..models.videos import VideoStatus
@@ -74,7 +82,8 @@ class Videos(Resource):
 
         The bytes go to a temporary file beside `dest` that is renamed over it only once
         complete, so `dest` never holds a partial video. An expired link (403) is refreshed
-        once from GET /v3/videos/{id}. `on_progress(bytes_done, total_or_None)` is called per
+        once from GET /v3/videos/{id}; a dropped connection or a 5xx/429 starts the download
+        again under the client's RetryPolicy. `on_progress(bytes_done, total_or_None)` is called per
         chunk. The API key is never sent to the download host.
         """
         if isinstance(video, str):
@@ -93,14 +102,37 @@ class Videos(Resource):
                 "video",
                 f"video {video.id} has no video_url yet (status {video.status}); wait first",
             )
-        try:
-            await self._stream_to(video.video_url, target, on_progress)
-        except PermissionDeniedError:
-            fresh = await self.get(video.id)
-            if fresh.video_url is None:
-                raise
-            await self._stream_to(fresh.video_url, target, on_progress)
-        return target
+        url, refreshed, retries = video.video_url, False, 0
+        policy = self._client.retry
+        while True:
+            try:
+                await self._stream_to(url, target, on_progress)
+                return target
+            except PermissionDeniedError:
+                if refreshed:
+                    raise
+                refreshed = True
+                fresh = await self.get(video.id)
+                if fresh.video_url is None:
+                    raise
+                url = fresh.video_url
+            except (APIConnectionError, InternalServerError, RateLimitError) as exc:
+                # Transient: start again from the first byte, as the client's policy allows.
+                if retries >= policy.max_retries:
+                    raise
+                wait = getattr(exc, "retry_after", None)
+                if wait is None or wait > policy.max_retry_after:
+                    wait = policy.backoff(retries)
+                retries += 1
+                logger.info(
+                    "retrying download of video %s: attempt %d/%d after %s, waiting %.2fs",
+                    video.id,
+                    retries + 1,
+                    policy.max_retries + 1,
+                    type(exc).__name__,
+                    wait,
+                )
+                await self._client._sleep(wait)
 
     async def _stream_to(
         self, url: str, target: Path, on_progress: DownloadProgress | None
@@ -133,10 +165,7 @@ class Videos(Resource):
                     out.flush()
                     os.fsync(out.fileno())
                 if total is not None and done != total:
-                    raise ValidationError(
-                        "video",
-                        f"download ended after {done} of {total} bytes; nothing was written",
-                    )
+                    raise APIConnectionError(f"the download ended after {done} of {total} bytes")
             os.replace(partial, target)
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -120,6 +120,7 @@ class FakeHeyGen:
         self._runner: web.AppRunner | None = None
         self._site_url = ""
         self._background: set[asyncio.Task[Any]] = set()
+        self._truncations = 0
         self.app = self._build_app()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -234,6 +235,10 @@ class FakeHeyGen:
         """Make every video link given so far answer 403, as an expired presigned URL does."""
         for video in self.videos.values():
             video.url_version += 1
+
+    def truncate_downloads(self, times: int = 1) -> None:
+        """Cut the next `times` video downloads off halfway (Content-Length promised more)."""
+        self._truncations += times
 
     def forget_session(self, session_id: str) -> None:
         """Make GET of the session 404, as HeyGen's session endpoint may once the video exists."""
@@ -409,8 +414,7 @@ class FakeHeyGen:
                 payload = raw.decode(errors="replace")
         # The key itself is never recorded, only that one was sent.
         headers = CIMultiDict(
-            (k, "<redacted>" if k.lower() == "x-api-key" else v)
-            for k, v in request.headers.items()
+            (k, "<redacted>" if k.lower() == "x-api-key" else v) for k, v in request.headers.items()
         )
         entry = RecordedRequest(
             method=request.method,
@@ -712,8 +716,15 @@ class FakeHeyGen:
         response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
         response.content_length = len(content)
         await response.prepare(request)
+        cut = self._truncations > 0
+        if cut:
+            self._truncations -= 1
+            content = content[: len(content) // 2]
         for start in range(0, len(content), 1 << 16):
             await response.write(content[start : start + (1 << 16)])
+        if cut and request.transport is not None:
+            request.transport.close()  # half the promised bytes, then the connection drops
+            return response
         await response.write_eof()
         return response
 
