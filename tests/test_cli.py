@@ -132,11 +132,11 @@ async def test_kill_9_mid_batch_then_rerun_loses_nothing_and_creates_nothing_twi
     tmp_path: Path,
 ) -> None:
     source = tmp_path / "in.jsonl"
-    count = 40
+    count = 60
     source.write_text("\n".join(json.dumps({"prompt": f"paid job {i}"}) for i in range(count)))
     journal = tmp_path / "journal.jsonl"
     args = ["batch", str(source), "--out", str(tmp_path / "o.jsonl"), "--journal", str(journal)]
-    async with FakeHeyGen(create_latency=0.03) as fake:
+    async with FakeHeyGen(create_latency=0.05) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
         env.update(HEYGEN_API_KEY=fake.api_key, HEYGEN_BASE_URL=fake.url)
         process = await asyncio.create_subprocess_exec(

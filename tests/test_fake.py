@@ -31,7 +31,7 @@ async def test_idempotency_key_replays_the_first_reply() -> None:
 
 
 async def test_request_in_progress_then_replay_over_http() -> None:
-    async with FakeHeyGen(create_latency=0.2) as fake, fake.client() as client:
+    async with FakeHeyGen(create_latency=0.5) as fake, fake.client() as client:
         a = asyncio.create_task(client.sessions.create(prompt="p", idempotency_key="same"))
         await asyncio.sleep(0.05)
         b = await client.sessions.create(prompt="p", idempotency_key="same")

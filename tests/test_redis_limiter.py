@@ -111,12 +111,12 @@ async def test_requests_per_interval_rate(redis_url: str) -> None:
 
 
 async def test_leases_are_renewed_while_held(redis_url: str) -> None:
-    holder = RedisLimiter(redis_url, namespace="renew", max_concurrent_creates=1, lease_seconds=0.3)
-    other = RedisLimiter(redis_url, namespace="renew", max_concurrent_creates=1, lease_seconds=0.3)
+    holder = RedisLimiter(redis_url, namespace="renew", max_concurrent_creates=1, lease_seconds=0.9)
+    other = RedisLimiter(redis_url, namespace="renew", max_concurrent_creates=1, lease_seconds=0.9)
     try:
         await holder.acquire()
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(other.acquire(), 1.0)  # 3+ leases long, still held
+            await asyncio.wait_for(other.acquire(), 2.5)  # nearly 3 leases long, still held
         await holder.release()
         assert await asyncio.wait_for(other.acquire(), 2) == 0.0
         await other.release()
