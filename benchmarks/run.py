@@ -317,6 +317,18 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {r['ratio']:.2f}x | {r['raw_cpu_us']} | {r['sdk_cpu_us']} "
                 f"| {r['added_cpu_us']} |"
             )
+    if "overhead" in report:
+        lines += [
+            "",
+            "| in memory, no network | SDK create µs | raw caller's own work µs "
+            "(json.dumps + uuid4 + json.loads) | added by the SDK µs |",
+            "|---|---:|---:|---:|",
+        ]
+        for r in report["overhead"]:
+            lines.append(
+                f"| SDK JSON: {r['sdk_json']} | {r['sdk_create_us']} | {r['raw_equivalent_us']} "
+                f"| {r['added_us']} |"
+            )
     if "batch" in report:
         lines += [
             "",
