@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import warnings
 from typing import Any
 
@@ -14,6 +13,8 @@ from aioresponses import aioresponses
 
 import heygen_async as hg
 from heygen_async.testing import FakeHeyGen
+
+from .fake_thread import fake_in_thread
 
 SESSION_REPLY = {"data": {"session_id": "sess_1", "created_at": 1711382400}}
 
@@ -168,33 +169,13 @@ async def test_client_can_be_used_again_after_aclose() -> None:
 
 def test_fifty_sequential_asyncio_runs_on_one_client() -> None:
     """The asyncio.run-per-task pattern of task workers: no warning, no closed-loop error."""
-    started: dict[str, Any] = {}
-
-    def serve() -> None:
-        loop = asyncio.new_event_loop()
-        fake = FakeHeyGen()
-        loop.run_until_complete(fake.start())
-        started["fake"], started["loop"] = fake, loop
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(fake.close())
-        loop.close()
-
-    ready = threading.Event()
-    server = threading.Thread(target=serve)
-    server.start()
-    ready.wait(10)
-    fake: FakeHeyGen = started["fake"]
-    try:
+    with fake_in_thread() as fake:
         client = hg.AsyncHeyGen(fake.api_key, base_url=fake.url)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             for i in range(50):
                 session = asyncio.run(client.sessions.create(prompt=f"task {i}"))
                 assert session.session_id
-    finally:
-        started["loop"].call_soon_threadsafe(started["loop"].stop)
-        server.join(10)
     assert len(fake.creates()) == 50
     assert not client._transport.is_open  # each loop closed its pool on the way out
 
