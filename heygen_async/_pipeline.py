@@ -131,29 +131,30 @@ class Pipeline:
             raise first
         return await self._attempt(call)
 
-    async def _attempt(self, call: Request) -> RawResponse:
-        """One attempt. A retryable failure of a call's first attempt starts its retries."""
-        request = call
-        call.next_wait = None
-        headers = {**self.headers, "X-Retry-Count": str(call.attempt)}
+    async def _attempt(self, request: Request) -> RawResponse:
+        """One attempt. A retryable failure of a request's first attempt starts its retries."""
+        request.next_wait = None
+        headers = {**self.headers, "X-Retry-Count": str(request.attempt)}
         if request.content_type is not None:
             headers["Content-Type"] = request.content_type
         if request.idempotency_key is not None:
             headers["Idempotency-Key"] = request.idempotency_key
-        timeout = self._aiohttp_timeout if call.deadline_at is None else self._timeout_for(call)
+        timeout = (
+            self._aiohttp_timeout if request.deadline_at is None else self._timeout_for(request)
+        )
         gated = request.kind is Kind.CREATE
         if gated:
             pause = await (
-                self.limiter.acquire() if call.deadline_at is None else self._acquire(call)
+                self.limiter.acquire() if request.deadline_at is None else self._acquire(request)
             )
             if pause > 0:
-                await self._enter_create(call, pause)
+                await self._enter_create(request, pause)
         failure: APIError | APIConnectionError
         try:
             # A multipart body is built afresh per attempt: aiohttp consumes it when sent.
             body = request.body() if callable(request.body) else request.body
             if logger.isEnabledFor(logging.DEBUG):
-                response = await self._send_logged(call, headers, body, timeout)
+                response = await self._send_logged(request, headers, body, timeout)
             else:
                 response = await self.transport.send(
                     request.method, self.base_url + request.path, headers, body, timeout
@@ -163,28 +164,27 @@ class Pipeline:
             failure = error_from_response(
                 response.status, response.headers, response.body, time.time()
             )
-            call.next_wait = self._planned_wait(call, failure)
+            request.next_wait = self._planned_wait(request, failure)
             if response.status == 429:
-                wait = call.next_wait if call.next_wait is not None else failure.retry_after
+                wait = request.next_wait if request.next_wait is not None else failure.retry_after
                 await self.limiter.start_cooldown(wait or 0.0)
         except APIConnectionError as exc:
-            call.next_wait = self._planned_wait(call, exc)
+            request.next_wait = self._planned_wait(request, exc)
             failure = exc
         finally:
-            # The slot goes back before any wait: a sleeping call holds none.
-            call.attempt += 1
+            # The slot goes back before any wait: a sleeping request holds none.
+            request.attempt += 1
             if gated:
                 await self.limiter.release()
-        if call.retrying or call.next_wait is None:
+        if request.retrying or request.next_wait is None:
             raise failure
-        call.first_error = failure
-        return await self._retry(call)
+        request.first_error = failure
+        return await self._retry(request)
 
     async def _send_logged(
         self, request: Request, headers: dict[str, str], body: Any, timeout: aiohttp.ClientTimeout
     ) -> RawResponse:
-        call = request
-        logger.debug("-> %s %s (attempt %d)", request.method, request.path, call.attempt + 1)
+        logger.debug("-> %s %s (attempt %d)", request.method, request.path, request.attempt + 1)
         started = time.perf_counter()
         response = await self.transport.send(
             request.method, self.base_url + request.path, headers, body, timeout
