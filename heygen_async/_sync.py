@@ -20,6 +20,14 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from ._client import AsyncHeyGen
+from ._sync_types import (
+    SyncAssets,
+    SyncSessions,
+    SyncStyles,
+    SyncUsers,
+    SyncVideoAgents,
+    SyncVideos,
+)
 
 T = TypeVar("T")
 
@@ -70,12 +78,12 @@ class HeyGen:
     """
 
     # Each mirrors the AsyncHeyGen resource of the same name, method for method, blocking.
-    sessions: _SyncResource
-    video_agents: _SyncResource
-    styles: _SyncResource
-    videos: _SyncResource
-    assets: _SyncResource
-    users: _SyncResource
+    sessions: SyncSessions
+    video_agents: SyncVideoAgents
+    styles: SyncStyles
+    videos: SyncVideos
+    assets: SyncAssets
+    users: SyncUsers
 
     def __init__(self, api_key: str | None = None, **options: Any) -> None:
         self._args = (api_key, options)

@@ -87,6 +87,31 @@ def test_sync_facade_exposes_every_async_method() -> None:
         client.close()
 
 
+def test_sync_types_match_the_async_resources_parameter_for_parameter() -> None:
+    import inspect
+
+    from heygen_async import _sync_types as types
+    from heygen_async.resources import assets, sessions, styles, users, video_agents, videos
+
+    pairs = [
+        (types.SyncSessions, sessions.Sessions),
+        (types.SyncVideoAgents, video_agents.VideoAgents),
+        (types.SyncStyles, styles.Styles),
+        (types.SyncVideos, videos.Videos),
+        (types.SyncAssets, assets.Assets),
+        (types.SyncUsers, users.Users),
+    ]
+    for protocol, resource in pairs:
+        public = {n for n in dir(resource) if not n.startswith("_")}
+        declared = {n for n in dir(protocol) if not n.startswith("_")}
+        assert declared == public, (protocol.__name__, declared ^ public)
+        for name in public:
+            sync_params = list(inspect.signature(getattr(protocol, name)).parameters.values())
+            async_params = list(inspect.signature(getattr(resource, name)).parameters.values())
+            shape = [(p.name, p.kind, p.default) for p in sync_params]
+            assert shape == [(p.name, p.kind, p.default) for p in async_params], name
+
+
 def test_sync_facade_is_thread_safe() -> None:
     with fake_in_thread() as fake, hg.HeyGen(fake.api_key, base_url=fake.url) as client:
         results: list[str] = []

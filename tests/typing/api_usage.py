@@ -44,6 +44,11 @@ async def handle(client: hg.AsyncHeyGen) -> float | None:
 def blocking(prompt: str) -> str:
     with hg.HeyGen(api_key="k", max_concurrent_creates=2) as client:
         session: hg.Session = client.video_agents.create(prompt=prompt)
-        for style in client.styles.list():
-            print(style)
+        done: hg.Session = client.video_agents.wait(session.session_id, poll_interval=5.0)
+        style: hg.Style
+        for style in client.styles.list(tag="print"):
+            print(style.name)
+        results: list[hg.BatchResult] = client.sessions.create_many(["a", "b"])
+        account: hg.Account = client.users.me()
+        print(done.status, len(results), account.username)
         return session.session_id

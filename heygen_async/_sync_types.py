@@ -1,0 +1,167 @@
+"""The types of HeyGen's blocking resources, for type checkers.
+
+`HeyGen` builds its resources at run time from AsyncHeyGen's, so they cannot drift; these
+Protocols give them static types. tests/test_workers.py checks that every method here has the
+same parameters as its async twin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterable, Collection, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from . import _constants as C
+from ._polling import ProgressCallback
+from .batch import BatchResult, ProgressHook
+from .models import (
+    Account,
+    Asset,
+    CreateSessionRequest,
+    CreateVideoAgentRequest,
+    FileInput,
+    MessageReceipt,
+    Session,
+    SessionResource,
+    SessionSummary,
+    Style,
+    Video,
+)
+from .resources.videos import DownloadProgress
+
+
+class SyncAgentSessions(Protocol):
+    def get(self, session_id: str) -> Session: ...
+
+    def send_message(
+        self,
+        session_id: str,
+        message: str,
+        *,
+        files: Sequence[FileInput] | None = None,
+        **fields: Any,
+    ) -> MessageReceipt: ...
+
+    def stop(self, session_id: str) -> None: ...
+
+    def wait(
+        self,
+        session_id: str,
+        *,
+        until: str | Collection[str] | None = None,
+        timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
+        on_progress: ProgressCallback | None = None,
+    ) -> Session: ...
+
+    def create_many(
+        self,
+        requests: Iterable[Any] | AsyncIterable[Any],
+        *,
+        return_exceptions: bool = True,
+        on_progress: ProgressHook | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        wait: bool = False,
+        max_active: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        total: int | None = None,
+    ) -> list[BatchResult]: ...
+
+    def iter_create_many(
+        self,
+        requests: Iterable[Any] | AsyncIterable[Any],
+        *,
+        return_exceptions: bool = True,
+        on_progress: ProgressHook | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        wait: bool = False,
+        max_active: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        total: int | None = None,
+    ) -> Iterator[BatchResult]: ...
+
+
+class SyncSessions(SyncAgentSessions, Protocol):
+    def create(
+        self,
+        request: CreateSessionRequest | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Session: ...
+
+    def list_resources(
+        self,
+        session_id: str,
+        *,
+        resource_ids: Sequence[str] | None = None,
+        type: str | None = None,
+        source: str | None = None,
+        page_size: int = 8,
+    ) -> Iterator[SessionResource]: ...
+
+
+class SyncVideoAgents(SyncAgentSessions, Protocol):
+    def create(
+        self,
+        request: CreateVideoAgentRequest | None = None,
+        /,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Session: ...
+
+    def list(self, *, page_size: int = 20) -> Iterator[SessionSummary]: ...
+
+    def list_videos(self, session_id: str) -> Iterator[Video]: ...
+
+    def get_resource(self, session_id: str, resource_id: str) -> SessionResource: ...
+
+
+class SyncStyles(Protocol):
+    def list(self, *, tag: str | None = None, page_size: int = 20) -> Iterator[Style]: ...
+
+
+class SyncVideos(Protocol):
+    def get(self, video_id: str) -> Video: ...
+
+    def wait(
+        self,
+        video_id: str,
+        *,
+        timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
+        on_progress: ProgressCallback | None = None,
+    ) -> Video: ...
+
+    def download(
+        self,
+        video: Video | str,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: DownloadProgress | None = None,
+    ) -> Path: ...
+
+
+class SyncAssets(Protocol):
+    def upload(
+        self,
+        file: str | os.PathLike[str] | bytes | IO[bytes],
+        *,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> Asset: ...
+
+
+class SyncUsers(Protocol):
+    def me(self) -> Account: ...
