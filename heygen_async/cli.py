@@ -593,7 +593,9 @@ def _parser() -> argparse.ArgumentParser:
 
     fake = add("fake-server", help="run FakeHeyGen on 127.0.0.1")
     fake.add_argument("--port", type=int, default=8765)
-    fake.add_argument("--api-key", dest="fake_api_key", default="test-key")
+    fake.add_argument(
+        "--api-key", dest="fake_api_key", default=None, help="accept only this key (default: any)"
+    )
     fake.add_argument("--step-seconds", type=float, default=1.0)
     fake.add_argument("--max-active-jobs", type=int)
 

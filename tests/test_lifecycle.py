@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 import heygen_async as hg
@@ -150,7 +151,7 @@ async def test_users_me(openapi: OpenAPI) -> None:
 
 
 async def test_wrong_key_is_an_authentication_error() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(api_key="the-right-key") as fake:
         async with fake.client(api_key="wrong") as client:
             with pytest.raises(hg.AuthenticationError) as caught:
                 await client.users.me()
@@ -164,3 +165,11 @@ async def test_unknown_session_is_not_found() -> None:
             await client.sessions.get("sess_missing")
         with pytest.raises(hg.NotFoundError):
             await client.videos.get("vid_missing")
+
+
+async def test_by_default_the_fake_takes_any_key_but_needs_one() -> None:
+    async with FakeHeyGen() as fake:
+        async with fake.client(api_key="whatever-key") as client:
+            assert (await client.users.me()).username == "fake-user"
+        async with aiohttp.ClientSession() as http, http.get(f"{fake.url}/v3/users/me") as reply:
+            assert reply.status == 401

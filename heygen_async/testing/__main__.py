@@ -9,18 +9,21 @@ import contextlib
 from ._fake import FakeHeyGen
 
 
-async def serve(port: int, api_key: str, step_seconds: float, max_active_jobs: int | None) -> None:
+async def serve(
+    port: int, api_key: str | None, step_seconds: float, max_active_jobs: int | None
+) -> None:
     async with FakeHeyGen(
         port=port, api_key=api_key, step_seconds=step_seconds, max_active_jobs=max_active_jobs
     ) as fake:
-        print(f"FakeHeyGen listening on {fake.url} (API key: {api_key})", flush=True)
+        accepted = "exactly the one given" if api_key else "any non-empty key"
+        print(f"FakeHeyGen listening on {fake.url} (API key: {accepted})", flush=True)
         await asyncio.Event().wait()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m heygen_async.testing", description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--api-key", default="test-key")
+    parser.add_argument("--api-key", default=None, help="accept only this key (default: any)")
     parser.add_argument("--step-seconds", type=float, default=1.0, help="time per session state")
     parser.add_argument("--max-active-jobs", type=int, default=None)
     args = parser.parse_args(argv)

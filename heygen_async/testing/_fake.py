@@ -77,14 +77,16 @@ class FakeHeyGen:
     """A HeyGen stand-in on 127.0.0.1, started with `async with FakeHeyGen() as fake`.
 
     Sessions advance one state every `step_seconds` (None: only when a test calls
-    `advance`). `max_active_jobs` answers 429 to creates beyond that many unfinished
-    sessions. `fake.requests` logs every request; `fake.fail(...)` injects faults.
+    `advance`). Requests need an `x-api-key`: any non-empty one, or exactly `api_key` when
+    given (`fake.client()` sends the right one). `max_active_jobs` answers 429 to creates
+    beyond that many unfinished sessions. `fake.requests` logs every request; `fake.fail(...)`
+    injects faults.
     """
 
     def __init__(
         self,
         *,
-        api_key: str = "test-key",
+        api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         step_seconds: float | None = None,
@@ -95,7 +97,10 @@ class FakeHeyGen:
         webhook_secret: str | None = None,
         record: bool = True,
     ) -> None:
-        self.api_key = api_key
+        # None: any non-empty key is accepted (and `fake.client()` uses "test-key"); a key:
+        # only that key is.
+        self.api_key = api_key if api_key is not None else "test-key"
+        self._exact_key = api_key is not None
         self.host = host
         self.port = port
         self.step_seconds = step_seconds
@@ -383,7 +388,7 @@ class FakeHeyGen:
                         record.status = response.status
                     return response
             needs_key = not request.path.startswith(("/files/", "/upload/"))
-            if needs_key and request.headers.get("x-api-key") != self.api_key:
+            if needs_key and not self._authorized(request.headers.get("x-api-key")):
                 raise HTTPFailure(401, "unauthorized", "Invalid or expired API key.")
             response = await handler(request)
         except HTTPFailure as failure:
@@ -402,6 +407,11 @@ class FakeHeyGen:
                 assert isinstance(response.body, bytes)
                 record.response = json.loads(response.body)
         return response
+
+    def _authorized(self, key: str | None) -> bool:
+        if not key or not key.strip():
+            return False
+        return key == self.api_key if self._exact_key else True
 
     async def _record(self, request: web.Request) -> RecordedRequest:
         payload: Any = None
