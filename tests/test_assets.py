@@ -19,7 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 async def test_multipart_upload_from_path_bytes_and_file(tmp_path: Path, openapi: OpenAPI) -> None:
     path = tmp_path / "logo.png"
     path.write_bytes(PNG)
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         from_path = await client.assets.upload(path)
         from_bytes = await client.assets.upload(PNG, filename="logo.png")
         with path.open("rb") as f:
@@ -37,7 +37,7 @@ async def test_multipart_upload_from_path_bytes_and_file(tmp_path: Path, openapi
 
 
 async def test_multipart_upload_is_retried_with_a_fresh_body() -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         fake.fail("/v3/assets$", method="POST", status=503, retry_after=0)
         asset = await client.assets.upload(PNG, filename="a.png")
     assert asset.size_bytes == len(PNG)
@@ -54,7 +54,7 @@ async def test_large_files_use_the_three_step_direct_upload(
     monkeypatch.setattr(assets_module.C, "MULTIPART_UPLOAD_LIMIT", 100)
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 5000)
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         asset = await client.assets.upload(video)
     assert asset.mime_type == "video/mp4"
     assert asset.size_bytes == video.stat().st_size
@@ -84,7 +84,7 @@ async def test_large_files_use_the_three_step_direct_upload(
 async def test_unsupported_uploads_are_refused_before_io(
     file: object, options: dict[str, str], field: str
 ) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         with pytest.raises(hg.ValidationError) as caught:
             await client.assets.upload(file, **options)  # type: ignore[arg-type]
     assert caught.value.field == field

@@ -23,7 +23,10 @@ def _client_tasks() -> set[asyncio.Task[Any]]:
 
 
 async def test_results_come_back_in_input_order() -> None:
-    async with FakeHeyGen() as fake, fake.client(max_concurrent_creates=8) as client:
+    async with (
+        FakeHeyGen(step_seconds=None) as fake,
+        fake.client(max_concurrent_creates=8) as client,
+    ):
         # Random latency so completion order differs from input order.
         fake.fail("/v3/video-agents$", status=0, latency=0.02, times=None, probability=0.5)
         prompts = [f"prompt number {i}" for i in range(40)]
@@ -38,7 +41,10 @@ async def test_results_come_back_in_input_order() -> None:
 
 
 async def test_partial_failure_is_recorded_per_item() -> None:
-    async with FakeHeyGen() as fake, fake.client(retry=hg.RetryPolicy(max_retries=0)) as client:
+    async with (
+        FakeHeyGen(step_seconds=None) as fake,
+        fake.client(retry=hg.RetryPolicy(max_retries=0)) as client,
+    ):
         fake.fail(
             "/v3/video-agents/sessions$",
             method="POST",
@@ -65,7 +71,7 @@ async def test_partial_failure_is_recorded_per_item() -> None:
 
 
 async def test_return_exceptions_false_raises_the_first_error_and_cancels_the_rest() -> None:
-    async with FakeHeyGen(create_latency=0.05) as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None, create_latency=0.05) as fake, fake.client() as client:
         before = _client_tasks()
         with pytest.raises(hg.ValidationError):
             await client.video_agents.create_many(
@@ -79,7 +85,7 @@ async def test_return_exceptions_false_raises_the_first_error_and_cancels_the_re
 
 
 async def test_cancelling_a_batch_leaves_no_task_running() -> None:
-    async with FakeHeyGen(create_latency=0.05) as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None, create_latency=0.05) as fake, fake.client() as client:
         before = _client_tasks()
         task = asyncio.create_task(client.video_agents.create_many(f"p{i}" for i in range(1000)))
         while fake.created_count < 3:  # noqa: ASYNC110 - polling the fake's counter
@@ -96,7 +102,7 @@ async def test_cancelling_a_batch_leaves_no_task_running() -> None:
 async def test_breaking_out_of_iter_create_many_with_aclosing() -> None:
     import contextlib
 
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         before = _client_tasks()
         stream = client.video_agents.iter_create_many(f"p{i}" for i in range(100))
         async with contextlib.aclosing(stream):  # type: ignore[type-var]
@@ -116,7 +122,7 @@ async def test_async_iterables_are_consumed_lazily() -> None:
             pulled += 1
             yield f"p{i}"
 
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         seen_ahead: list[int] = []
         stream = client.video_agents.iter_create_many(source(), concurrency=3)
         async for result in stream:
@@ -174,7 +180,7 @@ async def test_progress_reports_counts(tmp_path: Path) -> None:
     async def on_progress(progress: hg.BatchProgress) -> None:
         snapshots.append(progress)
 
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         fake.fail("/v3/video-agents$", method="POST", status=503, times=2)
         await client.video_agents.create_many(
             ["a", "b", "c", {"prompt": ""}], on_progress=on_progress, concurrency=1
@@ -240,7 +246,7 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 async def test_rerun_with_journal_skips_finished_items(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
     prompts = [f"item {i}" for i in range(6)] + ["item 0"]  # a deliberate duplicate
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         first = await client.video_agents.create_many(prompts, journal=journal)
         second = await client.video_agents.create_many(prompts, journal=journal)
     assert all(r.ok and not r.resumed for r in first)
@@ -255,7 +261,7 @@ async def test_rerun_with_journal_skips_finished_items(tmp_path: Path) -> None:
 
 async def test_rerun_repolls_created_items_instead_of_creating(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         await client.video_agents.create_many(["a", "b"], journal=journal)
         for sid in list(fake.sessions):
             fake.advance(sid, to="completed")
@@ -269,7 +275,10 @@ async def test_rerun_repolls_created_items_instead_of_creating(tmp_path: Path) -
 
 async def test_in_doubt_create_is_resent_with_the_same_key(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
-    async with FakeHeyGen() as fake, fake.client(retry=hg.RetryPolicy(max_retries=0)) as client:
+    async with (
+        FakeHeyGen(step_seconds=None) as fake,
+        fake.client(retry=hg.RetryPolicy(max_retries=0)) as client,
+    ):
         fake.fail("/v3/video-agents$", method="POST", status=503)
         first = await client.video_agents.create_many(["only"], journal=journal)
         assert isinstance(first[0].error, hg.InternalServerError)
@@ -281,7 +290,7 @@ async def test_in_doubt_create_is_resent_with_the_same_key(tmp_path: Path) -> No
 
 async def test_definite_rejection_gets_a_fresh_key_on_rerun(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         fake.fail("/v3/video-agents$", method="POST", status=402, code="insufficient_credit")
         await client.video_agents.create_many(["only"], journal=journal)
         await client.video_agents.create_many(["only"], journal=journal)
@@ -291,7 +300,7 @@ async def test_definite_rejection_gets_a_fresh_key_on_rerun(tmp_path: Path) -> N
 
 async def test_a_journal_cut_mid_line_still_resumes(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         await client.video_agents.create_many(["a", "b"], journal=journal)
         with journal.open("a") as f:
             f.write('{"key":"abc","status":"crea')  # a kill -9 in the middle of a write
@@ -308,7 +317,7 @@ async def test_a_journal_in_use_is_refused(tmp_path: Path) -> None:
 
     journal = Journal(tmp_path / "j.jsonl").open()
     try:
-        async with FakeHeyGen() as fake, fake.client() as client:
+        async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
             with pytest.raises(hg.ConfigurationError, match="in use"):
                 await client.video_agents.create_many(["a"], journal=tmp_path / "j.jsonl")
             assert fake.requests == []
@@ -331,7 +340,7 @@ def test_shuffled_input_keeps_item_identity(tmp_path: Path) -> None:
     async def run() -> tuple[int, list[bool]]:
         journal = tmp_path / "j.jsonl"
         prompts = [f"p{i}" for i in range(10)]
-        async with FakeHeyGen() as fake, fake.client() as client:
+        async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
             await client.video_agents.create_many(prompts[:5], journal=journal)
             random.Random(7).shuffle(prompts)
             results = await client.video_agents.create_many(prompts, journal=journal)

@@ -50,7 +50,7 @@ async def test_batch_jsonl_end_to_end(tmp_path: Path) -> None:
         "\n".join(json.dumps({"prompt": f"video {i}", "orientation": "portrait"}) for i in range(8))
     )
     out = tmp_path / "results.jsonl"
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         fake.fail("/v3/video-agents$", method="POST", status=429, retry_after=0.1)
         code, stdout, stderr = await _run(
             fake, "batch", str(source), "--out", str(out), "--concurrency", "3", "--json"
@@ -76,7 +76,7 @@ async def test_batch_csv_with_bad_lines_skipped(tmp_path: Path) -> None:
         "Fifth video,portrait,true\n"
     )
     out = tmp_path / "results.jsonl"
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         code, stdout, stderr = await _run(fake, "batch", str(source), "--out", str(out), "--json")
     assert code == 1  # some items failed
     summary = json.loads(stdout)
@@ -93,7 +93,7 @@ async def test_batch_csv_with_bad_lines_skipped(tmp_path: Path) -> None:
 async def test_batch_bad_lines_fatal_sends_nothing(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"prompt": "fine"}\nnot json\n{"prompt": "x", "mood": 1}\n[1, 2]\n')
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         code, _, stderr = await _run(
             fake, "batch", str(source), "--out", str(tmp_path / "o.jsonl"), "--on-bad-line", "fail"
         )
@@ -136,7 +136,7 @@ async def test_kill_9_mid_batch_then_rerun_loses_nothing_and_creates_nothing_twi
     source.write_text("\n".join(json.dumps({"prompt": f"paid job {i}"}) for i in range(count)))
     journal = tmp_path / "journal.jsonl"
     args = ["batch", str(source), "--out", str(tmp_path / "o.jsonl"), "--journal", str(journal)]
-    async with FakeHeyGen(create_latency=0.05) as fake:
+    async with FakeHeyGen(step_seconds=None, create_latency=0.05) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
         env.update(HEYGEN_API_KEY=fake.api_key, HEYGEN_BASE_URL=fake.url)
         process = await asyncio.create_subprocess_exec(
@@ -194,7 +194,7 @@ async def test_create_get_wait_styles_commands(tmp_path: Path) -> None:
 
 
 async def test_key_comes_from_env_or_file_never_an_argument(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         code, _, stderr = await _run(fake, "styles", key=None)
         assert code == 2 and "HEYGEN_API_KEY" in stderr
         key_file = tmp_path / "key"

@@ -130,7 +130,7 @@ async def _no_sleep(_: float) -> None:
 
 
 async def test_with_options_shares_the_pool_and_changes_settings() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         client = fake.client()
         derived = client.with_options(
             timeout=5, retry=hg.RetryPolicy(max_retries=0), max_concurrent_creates=2
@@ -150,7 +150,7 @@ async def test_with_options_shares_the_pool_and_changes_settings() -> None:
 
 
 async def test_caller_owned_session_is_never_closed() -> None:
-    async with FakeHeyGen() as fake, aiohttp.ClientSession() as http:
+    async with FakeHeyGen(step_seconds=None) as fake, aiohttp.ClientSession() as http:
         async with hg.AsyncHeyGen(fake.api_key, base_url=fake.url, http_session=http) as client:
             await client.sessions.create(prompt="hi")
         assert not http.closed
@@ -158,7 +158,7 @@ async def test_caller_owned_session_is_never_closed() -> None:
 
 
 async def test_client_can_be_used_again_after_aclose() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         client = fake.client()
         async with client:
             await client.sessions.create(prompt="first")
@@ -208,7 +208,7 @@ def test_a_loop_closed_without_finalising_is_forgotten_quietly() -> None:
 
 
 async def test_async_with_closes_what_it_opened() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         async with fake.client() as client:
             await client.users.me()
             session = client._transport._pool._value

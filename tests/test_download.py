@@ -20,7 +20,7 @@ async def _completed_video(fake: FakeHeyGen, client: hg.AsyncHeyGen) -> hg.Video
 
 
 async def test_expired_link_is_refreshed_once(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         video = await _completed_video(fake, client)
         fake.expire_video_urls()  # the URL in `video` now answers 403
         path = await client.videos.download(video, tmp_path / "v.mp4")
@@ -30,7 +30,7 @@ async def test_expired_link_is_refreshed_once(tmp_path: Path) -> None:
 
 
 async def test_a_link_that_stays_forbidden_raises_and_writes_nothing(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         video = await _completed_video(fake, client)
         fake.fail("/files/", status=403, times=2, body="<Error>AccessDenied</Error>")
         with pytest.raises(hg.PermissionDeniedError):
@@ -39,7 +39,7 @@ async def test_a_link_that_stays_forbidden_raises_and_writes_nothing(tmp_path: P
 
 
 async def test_transient_failures_restart_the_download(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake, fake.client(sleep=_instant) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client(sleep=_instant) as client:
         video = await _completed_video(fake, client)
         fake.fail("/files/", status=503, times=2)
         path = await client.videos.download(video, tmp_path / "v.mp4")
@@ -48,7 +48,10 @@ async def test_transient_failures_restart_the_download(tmp_path: Path) -> None:
 
 
 async def test_a_download_cut_off_midway_is_retried_and_never_lands_half(tmp_path: Path) -> None:
-    async with FakeHeyGen(video_size=500_000) as fake, fake.client(sleep=_instant) as client:
+    async with (
+        FakeHeyGen(step_seconds=None, video_size=500_000) as fake,
+        fake.client(sleep=_instant) as client,
+    ):
         video = await _completed_video(fake, client)
         fake.truncate_downloads(1)
         path = await client.videos.download(video, tmp_path / "v.mp4")
@@ -66,7 +69,7 @@ async def _instant(_: float) -> None:
 async def test_dropped_connection_leaves_no_partial_file(tmp_path: Path) -> None:
     target = tmp_path / "v.mp4"
     target.write_bytes(b"previous good video")
-    async with FakeHeyGen() as fake, fake.client(sleep=_instant) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client(sleep=_instant) as client:
         video = await _completed_video(fake, client)
         # Every time: aiohttp itself retries a GET once on a reused keep-alive connection.
         fake.fail("/files/", drop=True, times=None)
@@ -82,7 +85,7 @@ async def test_download_by_id_into_a_directory_with_async_progress(tmp_path: Pat
     async def progress(done: int, total: int | None) -> None:
         seen.append(done)
 
-    async with FakeHeyGen(video_size=1_000_000) as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None, video_size=1_000_000) as fake, fake.client() as client:
         video = await _completed_video(fake, client)
         path = await client.videos.download(video.id, tmp_path, on_progress=progress)
     assert path.name == f"{video.id}.mp4"
@@ -91,7 +94,7 @@ async def test_download_by_id_into_a_directory_with_async_progress(tmp_path: Pat
 
 
 async def test_video_not_ready_is_refused(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         session = await client.video_agents.create(prompt="p")
         fake.advance(session.session_id)
         video_id = fake.sessions[session.session_id].video_id or ""
@@ -103,7 +106,7 @@ async def test_video_not_ready_is_refused(tmp_path: Path) -> None:
 
 
 async def test_the_api_key_is_never_sent_to_the_download_host(tmp_path: Path) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         video = await _completed_video(fake, client)
         await client.videos.download(video, tmp_path)
     downloads = [r for r in fake.requests if r.path.startswith("/files/")]

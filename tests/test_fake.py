@@ -19,7 +19,7 @@ from .openapi import OpenAPI
 
 
 async def test_idempotency_key_replays_the_first_reply() -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         first = await client.sessions.create(prompt="p", idempotency_key="job-1")
         again = await client.sessions.create(prompt="p", idempotency_key="job-1")
         other = await client.sessions.create(prompt="p", idempotency_key="job-2")
@@ -31,7 +31,7 @@ async def test_idempotency_key_replays_the_first_reply() -> None:
 
 
 async def test_request_in_progress_then_replay_over_http() -> None:
-    async with FakeHeyGen(create_latency=0.5) as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None, create_latency=0.5) as fake, fake.client() as client:
         a = asyncio.create_task(client.sessions.create(prompt="p", idempotency_key="same"))
         await asyncio.sleep(0.05)
         b = await client.sessions.create(prompt="p", idempotency_key="same")
@@ -42,7 +42,7 @@ async def test_request_in_progress_then_replay_over_http() -> None:
 
 
 async def test_account_concurrency_cap_answers_429_with_retry_after() -> None:
-    async with FakeHeyGen(max_active_jobs=2, busy_retry_after=7) as fake:
+    async with FakeHeyGen(step_seconds=None, max_active_jobs=2, busy_retry_after=7) as fake:
         async with fake.client(retry=hg.RetryPolicy(max_retries=0)) as client:
             await client.video_agents.create(prompt="1")
             await client.video_agents.create(prompt="2")
@@ -68,7 +68,10 @@ async def test_account_concurrency_cap_answers_429_with_retry_after() -> None:
     ],
 )
 async def test_faults_map_to_typed_errors(fault: dict[str, object], error: type[Exception]) -> None:
-    async with FakeHeyGen() as fake, fake.client(retry=hg.RetryPolicy(max_retries=0)) as client:
+    async with (
+        FakeHeyGen(step_seconds=None) as fake,
+        fake.client(retry=hg.RetryPolicy(max_retries=0)) as client,
+    ):
         fake.fail("/v3/users/me", **fault)  # type: ignore[arg-type]
         with pytest.raises(error):
             await client.users.me()
@@ -76,7 +79,7 @@ async def test_faults_map_to_typed_errors(fault: dict[str, object], error: type[
 
 
 async def test_latency_fault_trips_the_timeout() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         fake.fail("/v3/users/me", status=0, latency=0.5)
         async with fake.client(timeout=0.1, retry=hg.RetryPolicy(max_retries=0)) as client:
             with pytest.raises(hg.APITimeoutError):
@@ -84,14 +87,14 @@ async def test_latency_fault_trips_the_timeout() -> None:
 
 
 async def test_malformed_success_body_is_a_typed_error() -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         fake.fail("/v3/users/me", status=200, malformed=True)
         with pytest.raises(hg.APIResponseValidationError):
             await client.users.me()
 
 
 async def test_every_reply_has_a_request_id_and_the_envelope(openapi: OpenAPI) -> None:
-    async with FakeHeyGen() as fake, aiohttp.ClientSession() as http:
+    async with FakeHeyGen(step_seconds=None) as fake, aiohttp.ClientSession() as http:
         async with http.post(
             f"{fake.url}/v3/video-agents", json={"prompt": ""}, headers={"x-api-key": "test-key"}
         ) as bad:

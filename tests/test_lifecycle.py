@@ -34,7 +34,7 @@ def _check_all(fake: FakeHeyGen, openapi: OpenAPI) -> None:
 async def test_interactive_flow_review_approve_generate_download(
     vtime: VirtualTime, openapi: OpenAPI, tmp_path: Path
 ) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         created = await client.sessions.create(prompt="Explain our refund policy in 60 seconds")
         assert created.status is None  # the interactive API's create reply has no status
         sid = created.session_id
@@ -79,7 +79,10 @@ async def test_interactive_flow_review_approve_generate_download(
 async def test_generate_mode_create_wait_download(
     vtime: VirtualTime, openapi: OpenAPI, tmp_path: Path
 ) -> None:
-    async with FakeHeyGen(video_size=300_000) as fake, _client(fake, vtime) as client:
+    async with (
+        FakeHeyGen(step_seconds=None, video_size=300_000) as fake,
+        _client(fake, vtime) as client,
+    ):
         created = await client.video_agents.create(
             prompt="A 30-second teaser", mode="generate", orientation="portrait"
         )
@@ -100,7 +103,7 @@ async def test_generate_mode_create_wait_download(
 async def test_chat_mode_messages_stop_list_and_resources(
     vtime: VirtualTime, openapi: OpenAPI
 ) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         chat = await client.video_agents.create(prompt="Let's make an explainer", mode="chat")
         fake.advance(chat.session_id)  # thinking -> reviewing
         paused = await client.video_agents.wait(chat.session_id, until="reviewing")
@@ -128,7 +131,7 @@ async def test_chat_mode_messages_stop_list_and_resources(
 
 
 async def test_styles_all_pages_lazily_and_by_tag(openapi: OpenAPI) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         styles = client.styles.list(page_size=10)
         first = await anext(styles)
         assert first.style_id == "style_00"
@@ -142,7 +145,7 @@ async def test_styles_all_pages_lazily_and_by_tag(openapi: OpenAPI) -> None:
 
 
 async def test_users_me(openapi: OpenAPI) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         account = await client.users.me()
     assert account.username == "fake-user"
     assert account.billing_type == "wallet"
@@ -151,7 +154,7 @@ async def test_users_me(openapi: OpenAPI) -> None:
 
 
 async def test_wrong_key_is_an_authentication_error() -> None:
-    async with FakeHeyGen(api_key="the-right-key") as fake:
+    async with FakeHeyGen(step_seconds=None, api_key="the-right-key") as fake:
         async with fake.client(api_key="wrong") as client:
             with pytest.raises(hg.AuthenticationError) as caught:
                 await client.users.me()
@@ -160,7 +163,7 @@ async def test_wrong_key_is_an_authentication_error() -> None:
 
 
 async def test_unknown_session_is_not_found() -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         with pytest.raises(hg.NotFoundError):
             await client.sessions.get("sess_missing")
         with pytest.raises(hg.NotFoundError):
@@ -168,7 +171,7 @@ async def test_unknown_session_is_not_found() -> None:
 
 
 async def test_by_default_the_fake_takes_any_key_but_needs_one() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         async with fake.client(api_key="whatever-key") as client:
             assert (await client.users.me()).username == "fake-user"
         async with aiohttp.ClientSession() as http, http.get(f"{fake.url}/v3/users/me") as reply:

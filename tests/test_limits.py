@@ -18,7 +18,10 @@ URL = "https://api.test/v3/video-agents/sessions"
 
 
 async def test_max_concurrent_creates_bounds_what_the_server_sees() -> None:
-    async with FakeHeyGen(create_latency=0.02) as fake, fake.client(max_concurrent_creates=3) as c:
+    async with (
+        FakeHeyGen(step_seconds=None, create_latency=0.02) as fake,
+        fake.client(max_concurrent_creates=3) as c,
+    ):
         results = await asyncio.gather(*(c.sessions.create(prompt=f"p{i}") for i in range(30)))
     assert len({s.session_id for s in results}) == 30
     assert fake.peak_in_flight_creates == 3  # never more, and the bound is actually reached
@@ -26,7 +29,10 @@ async def test_max_concurrent_creates_bounds_what_the_server_sees() -> None:
 
 
 async def test_reads_are_not_bounded_by_the_create_limit() -> None:
-    async with FakeHeyGen() as fake, fake.client(max_concurrent_creates=1) as client:
+    async with (
+        FakeHeyGen(step_seconds=None) as fake,
+        fake.client(max_concurrent_creates=1) as client,
+    ):
         created = await client.sessions.create(prompt="x")
         fake.fail("/v3/video-agents/sessions/", method="GET", status=0, latency=0.05, times=None)
         gets = [client.sessions.get(created.session_id) for _ in range(5)]
@@ -96,7 +102,7 @@ async def test_gate_wait_longer_than_max_retry_after_fails_fast(make_client: Any
 
 
 async def test_429_cool_down_is_shared_over_loopback() -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         fake.fail("/v3/video-agents/sessions$", method="POST", status=429, retry_after="0.3")
         # One slot: the other creates are queued (not yet sent) when the 429 arrives.
         async with fake.client(max_concurrent_creates=1) as client:

@@ -39,7 +39,7 @@ async def _worker(
 
 
 async def test_four_worker_processes_share_a_global_cap_of_five(redis_url: str) -> None:
-    async with FakeHeyGen(create_latency=0.02) as fake:
+    async with FakeHeyGen(step_seconds=None, create_latency=0.02) as fake:
         workers = [await _worker(fake, redis_url, 50, 5) for _ in range(4)]
         outputs = await asyncio.wait_for(asyncio.gather(*(w.communicate() for w in workers)), 120)
     assert [w.returncode for w in workers] == [0, 0, 0, 0], outputs
@@ -49,7 +49,7 @@ async def test_four_worker_processes_share_a_global_cap_of_five(redis_url: str) 
 
 
 async def test_a_killed_workers_slot_returns_after_its_lease(redis_url: str) -> None:
-    async with FakeHeyGen() as fake:
+    async with FakeHeyGen(step_seconds=None) as fake:
         holder = await _worker(fake, redis_url, 0, 1, "hold")
         assert holder.stdout is not None
         assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"holding"
@@ -70,7 +70,7 @@ async def test_a_429_seen_by_one_worker_holds_back_the_others(redis_url: str) ->
     first = RedisLimiter(redis_url, namespace="cool", max_concurrent_creates=4)
     second = RedisLimiter(redis_url, namespace="cool", max_concurrent_creates=4)
     try:
-        async with FakeHeyGen() as fake:
+        async with FakeHeyGen(step_seconds=None) as fake:
             fake.fail("/v3/video-agents$", method="POST", status=429, retry_after=1)
             async with fake.client(limiter=first) as a, fake.client(limiter=second) as b:
                 await a.video_agents.create(prompt="meets the 429")

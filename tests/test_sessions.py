@@ -106,7 +106,7 @@ async def test_create_headers(make_client: Any) -> None:
 async def test_every_body_sent_validates_against_the_openapi_document(
     fields: dict[str, Any], openapi: OpenAPI
 ) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         await client.sessions.create(**fields)
         await client.video_agents.create(**fields, mode="chat", brand_kit_id="bk_1")
     assert len(fake.requests) == 2
@@ -116,7 +116,7 @@ async def test_every_body_sent_validates_against_the_openapi_document(
 
 
 async def test_fake_refuses_unknown_fields_like_heygen(openapi: OpenAPI) -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         with pytest.raises(hg.BadRequestError) as caught:
             await client.sessions._send(
                 hg._pipeline.Request(

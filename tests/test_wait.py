@@ -18,7 +18,7 @@ def _client(fake: FakeHeyGen, vtime: VirtualTime) -> hg.AsyncHeyGen:
 
 
 async def test_poll_waits_back_off_with_jitter_up_to_the_cap(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         polls = 0
 
@@ -41,7 +41,7 @@ async def test_poll_waits_back_off_with_jitter_up_to_the_cap(vtime: VirtualTime)
 
 
 async def test_timeout_raises_with_the_last_state(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         with pytest.raises(hg.WaitTimeoutError) as caught:
             await client.video_agents.wait(session.session_id, timeout=60, poll_interval=5)
@@ -52,7 +52,7 @@ async def test_timeout_raises_with_the_last_state(vtime: VirtualTime) -> None:
 
 
 async def test_failed_session_carries_its_messages(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         fake.fail_session(session.session_id, "Avatar not found.")
         with pytest.raises(hg.SessionFailedError, match="Avatar not found") as caught:
@@ -61,7 +61,7 @@ async def test_failed_session_carries_its_messages(vtime: VirtualTime) -> None:
 
 
 async def test_failed_video_carries_failure_code(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         fake.advance(session.session_id)  # generating: the video exists
         video_id = fake.sessions[session.session_id].video_id
@@ -77,7 +77,7 @@ async def test_failed_video_carries_failure_code(vtime: VirtualTime) -> None:
 async def test_generate_session_paused_for_input_is_reported_not_awaited(
     vtime: VirtualTime,
 ) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         fake.advance(session.session_id, to="waiting_for_input")
         with pytest.raises(hg.SessionFailedError, match="needs input") as caught:
@@ -92,7 +92,7 @@ async def test_generate_session_paused_for_input_is_reported_not_awaited(
 
 
 async def test_session_gone_after_video_exists_still_completes(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         sid = session.session_id
         fake.advance(sid)  # generating
@@ -108,7 +108,7 @@ async def test_session_gone_after_video_exists_still_completes(vtime: VirtualTim
 
 
 async def test_unknown_statuses_keep_polling(vtime: VirtualTime) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         session = await client.video_agents.create(prompt="p")
         sid = session.session_id
         fake.sessions[sid].status = "queued_for_gpu"
@@ -125,7 +125,7 @@ async def test_unknown_statuses_keep_polling(vtime: VirtualTime) -> None:
 
 
 async def test_wait_is_cancellable_and_leaves_no_task_behind() -> None:
-    async with FakeHeyGen() as fake, fake.client() as client:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         session = await client.video_agents.create(prompt="p")
         before = len(asyncio.all_tasks())
         task = asyncio.create_task(client.video_agents.wait(session.session_id, poll_interval=5))
@@ -141,7 +141,7 @@ async def test_wait_is_cancellable_and_leaves_no_task_behind() -> None:
     "options", [{"poll_interval": 0}, {"timeout": -1}, {"max_poll_interval": "x"}]
 )
 async def test_bad_wait_options_send_nothing(vtime: VirtualTime, options: dict[str, Any]) -> None:
-    async with FakeHeyGen() as fake, _client(fake, vtime) as client:
+    async with FakeHeyGen(step_seconds=None) as fake, _client(fake, vtime) as client:
         with pytest.raises(hg.ValidationError):
             await client.video_agents.wait("sess_1", **options)
     assert fake.requests == []

@@ -145,7 +145,7 @@ async def test_fake_heygen_sends_signed_webhooks_that_verify() -> None:
 
     async with (
         _receiver(webhooks.aiohttp_handler(SECRET, on_event)) as url,
-        FakeHeyGen(webhook_secret=SECRET) as fake,
+        FakeHeyGen(step_seconds=None, webhook_secret=SECRET) as fake,
         fake.client() as client,
     ):
         session = await client.video_agents.create(

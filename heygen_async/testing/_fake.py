@@ -76,11 +76,11 @@ def _error_body(code: str, message: str, param: str | None = None) -> dict[str, 
 class FakeHeyGen:
     """A HeyGen stand-in on 127.0.0.1, started with `async with FakeHeyGen() as fake`.
 
-    Sessions advance one state every `step_seconds` (None: only when a test calls
-    `advance`). Requests need an `x-api-key`: any non-empty one, or exactly `api_key` when
-    given (`fake.client()` sends the right one). `max_active_jobs` answers 429 to creates
-    beyond that many unfinished sessions. `fake.requests` logs every request; `fake.fail(...)`
-    injects faults.
+    Sessions advance one state every `step_seconds` (default 0.1, so `wait()` just works;
+    None: only when a test calls `advance`, for exact control). Requests need an `x-api-key`:
+    any non-empty one, or exactly `api_key` when given (`fake.client()` sends the right one).
+    `max_active_jobs` answers 429 to creates beyond that many unfinished sessions.
+    `fake.requests` logs every request; `fake.fail(...)` injects faults.
     """
 
     def __init__(
@@ -89,7 +89,7 @@ class FakeHeyGen:
         api_key: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        step_seconds: float | None = None,
+        step_seconds: float | None = 0.1,
         create_latency: float = 0.0,
         max_active_jobs: int | None = None,
         busy_retry_after: float = 1.0,

@@ -13,6 +13,6 @@ if importlib.util.find_spec("pytest_asyncio") is not None:
 
     @pytest_asyncio.fixture
     async def heygen_fake() -> AsyncIterator[FakeHeyGen]:
-        """A FakeHeyGen on 127.0.0.1 (sessions advance only when the test says so)."""
+        """A FakeHeyGen on 127.0.0.1; sessions advance a state every 0.1 s (or by `advance`)."""
         async with FakeHeyGen() as fake:
             yield fake
