@@ -14,9 +14,17 @@ import hashlib
 import inspect
 import json
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -191,7 +199,7 @@ class _Runner:
 
     # -- running -----------------------------------------------------------------------------
 
-    async def results(self) -> AsyncIterator[BatchResult]:
+    async def results(self) -> AsyncGenerator[BatchResult, None]:
         """Run the batch and yield each result as it completes."""
         self._open_source()
         if self.journal is not None:
@@ -371,7 +379,9 @@ def _length_of(requests: Any) -> int | None:
         return None
 
 
-def run(resource: AgentSessions, requests: Any, **options: Any) -> AsyncIterator[BatchResult]:
+def run(
+    resource: AgentSessions, requests: Any, **options: Any
+) -> AsyncGenerator[BatchResult, None]:
     """The results of a batch as they complete (see `AgentSessions.iter_create_many`)."""
     return _Runner(resource, requests, **options).results()
 
@@ -388,6 +398,6 @@ async def run_ordered(resource: AgentSessions, requests: Any, **options: Any) ->
                 results.extend([None] * missing)
             results[result.index] = result
     finally:
-        await stream.aclose()  # type: ignore[attr-defined]
+        await stream.aclose()
     assert all(r is not None for r in results), "every index yields exactly one result"
-    return results  # type: ignore[return-value]
+    return cast(list[BatchResult], results)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -256,7 +257,7 @@ async def run_batch(
             last[:] = [progress]
             view.update(progress)
 
-        stream: AsyncIterator[BatchResult] = resource.iter_create_many(
+        stream = resource.iter_create_many(
             good_requests(),
             on_progress=on_progress,
             journal=options.journal,
@@ -270,7 +271,7 @@ async def run_batch(
         )
         counts = {"created": 0, "resumed": 0, "failed": 0}
         errors: list[str] = [f"line {line.number}: {line.error}" for line in bad[:5]]
-        async with _closing(stream):
+        async with contextlib.aclosing(stream):
             async for result in stream:
                 line_number = line_of[result.index]
                 write(_result_record(result, line_number))
@@ -296,17 +297,6 @@ async def run_batch(
         "videos": str(options.download_dir) if options.download_dir else None,
         "first_errors": errors,
     }
-
-
-class _closing:
-    def __init__(self, stream: AsyncIterator[Any]) -> None:
-        self.stream = stream
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stream.aclose()  # type: ignore[attr-defined]
 
 
 def _result_record(result: BatchResult, line: int) -> dict[str, Any]:

@@ -105,7 +105,7 @@ async def test_breaking_out_of_iter_create_many_with_aclosing() -> None:
     async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
         before = _client_tasks()
         stream = client.video_agents.iter_create_many(f"p{i}" for i in range(100))
-        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+        async with contextlib.aclosing(stream):
             async for result in stream:
                 assert result.ok
                 break

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Collection,
+    Iterable,
+    Sequence,
+)
 from typing import Any, ClassVar, NoReturn
 
 import attrs
@@ -217,7 +224,7 @@ class AgentSessions(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         total: int | None = None,
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncGenerator[BatchResult, None]:
         """Like `create_many`, but yields each BatchResult as it completes.
 
         Close it early with `contextlib.aclosing(...)` (or let it finish): closing cancels
