@@ -115,3 +115,12 @@ async def test_the_api_key_is_never_sent_to_the_download_host(tmp_path: Path) ->
     assert all("x-api-key" not in r.headers for r in downloads)
     api_calls = [r for r in fake.requests if r.path.startswith("/v3/")]
     assert all(r.headers["x-api-key"] == "<redacted>" for r in api_calls)
+
+
+async def test_download_into_a_new_directory(tmp_path: Path) -> None:
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
+        video = await _completed_video(fake, client)
+        into_dir = await client.videos.download(video, f"{tmp_path}/new/videos/")
+        nested = await client.videos.download(video, tmp_path / "a" / "b" / "clip.mp4")
+    assert into_dir == tmp_path / "new" / "videos" / f"{video.id}.mp4"
+    assert into_dir.stat().st_size == nested.stat().st_size == fake.video_size

@@ -78,7 +78,8 @@ class Videos(Resource):
         *,
         on_progress: DownloadProgress | None = None,
     ) -> Path:
-        """Stream the video to `dest` (a file path, or a directory to write `{id}.mp4` into).
+        """Stream the video to `dest`: a file path, or a directory (existing, or ending in "/")
+        to write `{id}.mp4` into. Missing parent directories are created.
 
         The bytes go to a temporary file beside `dest` that is renamed over it only once
         complete, so `dest` never holds a partial video. An expired link (403) is refreshed
@@ -93,8 +94,9 @@ class Videos(Resource):
                 "video", f"must be a Video or a video id, not {type(video).__name__}"
             )
         target = Path(dest)
-        if target.is_dir():
+        if target.is_dir() or str(dest).endswith(("/", os.sep)):
             target = target / f"{video.id}.mp4"
+        target.parent.mkdir(parents=True, exist_ok=True)
         if video.video_url is None:
             video = await self.get(video.id)
         if video.video_url is None:
