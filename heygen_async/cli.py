@@ -620,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"heygen-async: invalid input: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # an unwritable --out, --journal or --download-dir
+        print(f"heygen-async: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return EXIT_USAGE
     except HeyGenError as exc:
         print(f"heygen-async: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -238,3 +238,17 @@ def test_missing_input_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("HEYGEN_API_KEY", "k")
     code = cli.main(["batch", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o")])
     assert code == 2
+
+
+def test_unwritable_output_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HEYGEN_API_KEY", "k")
+    monkeypatch.setenv("HEYGEN_BASE_URL", "http://127.0.0.1:9")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"prompt": "x"}\n')
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code = cli.main(["batch", str(source), "--out", str(blocker / "results.jsonl")])
+    assert code == 2
+    assert "heygen-async:" in capsys.readouterr().err
