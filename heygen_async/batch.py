@@ -281,7 +281,8 @@ class _Runner:
             if entry is not None and self._finished(entry):
                 return self._resumed(item, entry)
             if entry is not None and entry.get("session_id"):
-                session = Session(session_id=entry["session_id"])
+                # Never create it again: poll what exists (the video, once there is one).
+                session = Session(session_id=entry["session_id"], video_id=entry.get("video_id"))
             else:
                 session = await self._create(item, entry)
             if not self.wait:
@@ -318,9 +319,17 @@ class _Runner:
         return session
 
     async def _finish(self, item: _Item, session: Session) -> BatchResult:
-        done = await self.resource.wait(
-            session.session_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
-        )
+        if session.video_id is not None:
+            # Known from the journal: HeyGen's advice is to poll the video, not the session
+            # (which may be gone by now).
+            await self.client.videos.wait(
+                session.video_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
+            )
+            done = attrs.evolve(session, status=SessionStatus.COMPLETED)
+        else:
+            done = await self.resource.wait(
+                session.session_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
+            )
         if done.status != SessionStatus.COMPLETED:
             raise SessionFailedError(
                 f"session {done.session_id} paused for input ({done.status}); unattended "

@@ -273,6 +273,28 @@ async def test_rerun_repolls_created_items_instead_of_creating(tmp_path: Path) -
     assert fake.created_count == 2
 
 
+async def test_rerun_downloads_from_the_video_when_the_session_is_gone(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.jsonl"
+    videos = tmp_path / "videos"
+    async def quick(seconds: float) -> None:
+        await asyncio.sleep(min(seconds, 0.01))
+
+    async with FakeHeyGen(step_seconds=0.01) as fake, fake.client(sleep=quick) as client:
+        fake.fail("/files/", status=500, times=None)  # the first run cannot download
+        first = await client.video_agents.create_many(
+            ["clip"], journal=journal, wait=True, download_dir=videos, poll_interval=0.01
+        )
+        assert isinstance(first[0].error, hg.InternalServerError)
+        fake.clear_faults()
+        for sid in list(fake.sessions):
+            fake.forget_session(sid)  # the session endpoint 404s now; the video is still there
+        second = await client.video_agents.create_many(
+            ["clip"], journal=journal, wait=True, download_dir=videos, poll_interval=0.01
+        )
+    assert second[0].ok and second[0].path is not None and second[0].path.is_file()
+    assert fake.created_count == 1
+
+
 async def test_in_doubt_create_is_resent_with_the_same_key(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
     async with (
