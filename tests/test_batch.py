@@ -276,6 +276,7 @@ async def test_rerun_repolls_created_items_instead_of_creating(tmp_path: Path) -
 async def test_rerun_downloads_from_the_video_when_the_session_is_gone(tmp_path: Path) -> None:
     journal = tmp_path / "journal.jsonl"
     videos = tmp_path / "videos"
+
     async def quick(seconds: float) -> None:
         await asyncio.sleep(min(seconds, 0.01))
 
