@@ -214,3 +214,20 @@ async def test_async_with_closes_what_it_opened() -> None:
             session = client._transport._pool._value
             assert session is not None
         assert session.closed
+
+
+async def test_a_client_dropped_without_aclose_closes_its_pool() -> None:
+    import gc
+
+    async with FakeHeyGen(step_seconds=None) as fake:
+        client = fake.client()
+        await client.users.me()
+        session = client._transport._pool._value
+        assert session is not None and not session.closed
+        del client
+        gc.collect()
+        for _ in range(20):  # asyncio finalises the pool's guard on the loop, soon after
+            if session.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert session.closed
