@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, Unpack
 
 from . import _constants as C
 from ._polling import ProgressCallback
-from .batch import BatchResult, ProgressHook
+from .batch import BatchOptions, BatchResult
 from .models import (
     Account,
     Asset,
@@ -57,35 +57,11 @@ class SyncAgentSessions(Protocol):
     ) -> Session: ...
 
     def create_many(
-        self,
-        requests: Iterable[Any] | AsyncIterable[Any],
-        *,
-        return_exceptions: bool = True,
-        on_progress: ProgressHook | None = None,
-        journal: str | os.PathLike[str] | None = None,
-        concurrency: int | None = None,
-        wait: bool = False,
-        max_active: int | None = None,
-        download_dir: str | os.PathLike[str] | None = None,
-        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
-        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
-        total: int | None = None,
+        self, requests: Iterable[Any] | AsyncIterable[Any], **options: Unpack[BatchOptions]
     ) -> list[BatchResult]: ...
 
     def iter_create_many(
-        self,
-        requests: Iterable[Any] | AsyncIterable[Any],
-        *,
-        return_exceptions: bool = True,
-        on_progress: ProgressHook | None = None,
-        journal: str | os.PathLike[str] | None = None,
-        concurrency: int | None = None,
-        wait: bool = False,
-        max_active: int | None = None,
-        download_dir: str | os.PathLike[str] | None = None,
-        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
-        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
-        total: int | None = None,
+        self, requests: Iterable[Any] | AsyncIterable[Any], **options: Unpack[BatchOptions]
     ) -> Iterator[BatchResult]: ...
 
 

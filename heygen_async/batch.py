@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import inspect
 import json
+import os
 import time
 from collections.abc import (
     AsyncGenerator,
@@ -24,7 +25,7 @@ from collections.abc import (
     Iterator,
 )
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 import attrs
 
@@ -92,6 +93,35 @@ class BatchProgress:
 
 
 ProgressHook = Callable[[BatchProgress], Awaitable[None] | None]
+
+
+class BatchOptions(TypedDict, total=False):
+    """The keyword options of `create_many` and `iter_create_many` (defaults in brackets).
+
+    - return_exceptions [True]: a failed item becomes a result with `error`; False raises the
+      first error once the other items are cancelled and awaited.
+    - on_progress [None]: called with a BatchProgress at every start and finish of an item.
+    - journal [None]: a JSON-lines file that makes the batch resumable (see the README).
+    - concurrency [the limiter's cap]: workers pulling from the input.
+    - wait [False]: also wait for each session to finish.
+    - max_active [3]: unfinished sessions at once, with `wait=True`.
+    - download_dir [None]: download each video here (needs `wait=True`).
+    - poll_interval [2.0], wait_timeout [3600.0]: for each wait.
+    - total [len(requests) if it has one]: the number of items, for progress and ETA.
+    """
+
+    return_exceptions: bool
+    on_progress: ProgressHook | None
+    journal: str | os.PathLike[str] | None
+    concurrency: int | None
+    wait: bool
+    max_active: int | None
+    download_dir: str | os.PathLike[str] | None
+    poll_interval: float
+    wait_timeout: float | None
+    total: int | None
+
+
 _END: Any = object()
 
 
@@ -110,16 +140,16 @@ class _Runner:
         resource: AgentSessions,
         requests: Iterable[Any] | AsyncIterable[Any],
         *,
-        concurrency: int | None,
-        return_exceptions: bool,
-        on_progress: ProgressHook | None,
-        journal: str | Any | None,
-        wait: bool,
-        max_active: int | None,
-        download_dir: str | Any | None,
-        poll_interval: float,
-        wait_timeout: float | None,
-        total: int | None,
+        return_exceptions: bool = True,
+        on_progress: ProgressHook | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        concurrency: int | None = None,
+        wait: bool = False,
+        max_active: int | None = None,
+        download_dir: str | os.PathLike[str] | None = None,
+        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        total: int | None = None,
     ) -> None:
         self.resource = resource
         self.client = resource._client
@@ -389,13 +419,15 @@ def _length_of(requests: Any) -> int | None:
 
 
 def run(
-    resource: AgentSessions, requests: Any, **options: Any
+    resource: AgentSessions, requests: Any, **options: Unpack[BatchOptions]
 ) -> AsyncGenerator[BatchResult, None]:
     """The results of a batch as they complete (see `AgentSessions.iter_create_many`)."""
     return _Runner(resource, requests, **options).results()
 
 
-async def run_ordered(resource: AgentSessions, requests: Any, **options: Any) -> list[BatchResult]:
+async def run_ordered(
+    resource: AgentSessions, requests: Any, **options: Unpack[BatchOptions]
+) -> list[BatchResult]:
     """Every result of a batch, in input order (see `AgentSessions.create_many`)."""
     results: list[BatchResult | None] = []
     stream = run(resource, requests, **options)

@@ -234,6 +234,8 @@ async def test_bad_batch_options_are_refused(tmp_path: Path) -> None:
         await client.video_agents.create_many(["a"], download_dir=tmp_path)
     with pytest.raises(hg.ValidationError):
         await client.video_agents.create_many(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="concurency"):
+        await client.video_agents.create_many(["a"], concurency=2)  # type: ignore[call-arg]
 
 
 # -- the journal ---------------------------------------------------------------------------------

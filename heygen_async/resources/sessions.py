@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -11,7 +10,7 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn, Unpack
 
 import attrs
 
@@ -20,7 +19,7 @@ from .. import _decode, batch
 from .._errors import HeyGenError, NotFoundError, SessionFailedError, VideoFailedError
 from .._pipeline import Kind, Request
 from .._polling import Poller, PollSchedule, ProgressCallback
-from ..batch import BatchResult, ProgressHook
+from ..batch import BatchOptions, BatchResult
 from ..models import (
     CreateSessionRequest,
     CreateVideoAgentRequest,
@@ -169,19 +168,7 @@ class AgentSessions(Resource):
         raise SessionFailedError(_failure_text(session), session)
 
     async def create_many(
-        self,
-        requests: Iterable[Any] | AsyncIterable[Any],
-        *,
-        return_exceptions: bool = True,
-        on_progress: ProgressHook | None = None,
-        journal: str | os.PathLike[str] | None = None,
-        concurrency: int | None = None,
-        wait: bool = False,
-        max_active: int | None = None,
-        download_dir: str | os.PathLike[str] | None = None,
-        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
-        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
-        total: int | None = None,
+        self, requests: Iterable[Any] | AsyncIterable[Any], **options: Unpack[BatchOptions]
     ) -> list[BatchResult]:
         """Create a session per request; results in input order.
 
@@ -192,58 +179,19 @@ class AgentSessions(Resource):
         are cancelled. `wait=True` also waits for each session to finish (and downloads its
         video into `download_dir`), never holding more than `max_active` (default 3)
         unfinished sessions. With `journal=path`, progress is recorded so a re-run skips
-        finished items and never creates one twice. `on_progress` gets a BatchProgress at
-        every start and finish of an item; `total` sizes it when `requests` has no len().
+        finished items and never creates one twice. Every option: `batch.BatchOptions`.
         """
-        return await batch.run_ordered(
-            self,
-            requests,
-            return_exceptions=return_exceptions,
-            on_progress=on_progress,
-            journal=journal,
-            concurrency=concurrency,
-            wait=wait,
-            max_active=max_active,
-            download_dir=download_dir,
-            poll_interval=poll_interval,
-            wait_timeout=wait_timeout,
-            total=total,
-        )
+        return await batch.run_ordered(self, requests, **options)
 
     def iter_create_many(
-        self,
-        requests: Iterable[Any] | AsyncIterable[Any],
-        *,
-        return_exceptions: bool = True,
-        on_progress: ProgressHook | None = None,
-        journal: str | os.PathLike[str] | None = None,
-        concurrency: int | None = None,
-        wait: bool = False,
-        max_active: int | None = None,
-        download_dir: str | os.PathLike[str] | None = None,
-        poll_interval: float = C.DEFAULT_POLL_INTERVAL,
-        wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
-        total: int | None = None,
+        self, requests: Iterable[Any] | AsyncIterable[Any], **options: Unpack[BatchOptions]
     ) -> AsyncGenerator[BatchResult, None]:
         """Like `create_many`, but yields each BatchResult as it completes.
 
         Close it early with `contextlib.aclosing(...)` (or let it finish): closing cancels
         the items still running and waits for them.
         """
-        return batch.run(
-            self,
-            requests,
-            return_exceptions=return_exceptions,
-            on_progress=on_progress,
-            journal=journal,
-            concurrency=concurrency,
-            wait=wait,
-            max_active=max_active,
-            download_dir=download_dir,
-            poll_interval=poll_interval,
-            wait_timeout=wait_timeout,
-            total=total,
-        )
+        return batch.run(self, requests, **options)
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
         assert session.video_id is not None
