@@ -18,7 +18,6 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .models import (
-    Asset,
     AssetBase64,
     AssetId,
     AssetUrl,
@@ -185,8 +184,6 @@ for _request_cls in (CreateSessionRequest, CreateVideoAgentRequest, SendMessageR
         _request_cls,
         make_dict_structure_fn(_request_cls, converter, _cattrs_forbid_extra_keys=True),
     )
-
-converter.register_structure_hook(Asset, make_dict_structure_fn(Asset, converter))
 
 
 _unstructure_hooks: dict[type[Any], Callable[[Any], Any]] = {}

@@ -247,9 +247,7 @@ class Pipeline:
                 return None
             if kind is Kind.CREATE and status != 429 and not policy.retry_server_errors_on_create:
                 return None
-            if error.retry_after is not None:
-                return error.retry_after if error.retry_after <= policy.max_retry_after else None
-            return policy.backoff(call.attempt)
+            return policy.delay(call.attempt, error.retry_after)
         if isinstance(error, APIConnectionError):
             if kind is Kind.CREATE and not policy.retry_server_errors_on_create:
                 return None

@@ -60,6 +60,13 @@ class RetryPolicy:
     deadline: float | None = attrs.field(default=None, validator=_deadline)
     retry_server_errors_on_create: bool = True
 
+    def delay(self, retry: int, retry_after: float | None) -> float | None:
+        """The wait before retry number `retry`: the server's `retry_after` when it gave one
+        (None, meaning do not retry, when that is above `max_retry_after`), else the backoff."""
+        if retry_after is None:
+            return self.backoff(retry)
+        return retry_after if retry_after <= self.max_retry_after else None
+
     def backoff(self, retry: int) -> float:
         """The full-jitter wait before retry number `retry` (0 for the first retry)."""
         # min() before pow overflows: 2**1100 is an OverflowError for floats.

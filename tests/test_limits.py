@@ -34,24 +34,25 @@ async def test_reads_are_not_bounded_by_the_create_limit() -> None:
         fake.client(max_concurrent_creates=1) as client,
     ):
         created = await client.sessions.create(prompt="x")
-        fake.fail("/v3/video-agents/sessions/", method="GET", status=0, latency=0.05, times=None)
+        # The only create slot is taken and the create gate is closed: reads must not care.
+        await client.limiter.acquire()
+        await client.limiter.start_cooldown(30)
         gets = [client.sessions.get(created.session_id) for _ in range(5)]
-        await asyncio.wait_for(asyncio.gather(*gets), timeout=5)
+        sessions = await asyncio.wait_for(asyncio.gather(*gets), timeout=5)
+        assert {s.session_id for s in sessions} == {created.session_id}
+        await client.limiter.release()
 
 
 async def test_slot_is_released_while_a_call_sleeps_between_attempts(
     vtime: VirtualTime, make_client: Any
 ) -> None:
-    client = make_client(max_concurrent_creates=1)
-    limiter = client.limiter
     seen_in_flight: list[int] = []
 
     async def sleep(seconds: float) -> None:
-        seen_in_flight.append(limiter.in_flight)
+        seen_in_flight.append(client.limiter.in_flight)
         await vtime.sleep(seconds)
 
     client = make_client(max_concurrent_creates=1, sleep=sleep)
-    limiter = client.limiter
     with aioresponses() as mocked:
         mocked.post(URL, status=503, payload={"error": {"code": "x", "message": "y"}})
         mocked.post(URL, payload={"data": {"session_id": "s", "created_at": 1}})

@@ -67,6 +67,14 @@ def test_full_jitter_backoff_stays_within_its_cap(retry: int) -> None:
     assert max(waits) > ceiling / 2  # it is jitter over the whole range, not a constant
 
 
+def test_delay_prefers_the_server_wait_up_to_the_cap() -> None:
+    policy = hg.RetryPolicy(max_retry_after=10)
+    assert policy.delay(0, 3.0) == 3.0
+    assert policy.delay(0, 10.0) == 10.0
+    assert policy.delay(0, 10.5) is None  # above the cap: do not retry
+    assert 0.0 <= (policy.delay(2, None) or -1.0) <= 2.0  # no server wait: the backoff
+
+
 def _error(status: int, code: str, **headers: str) -> dict[str, Any]:
     return {
         "status": status,

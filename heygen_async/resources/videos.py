@@ -120,11 +120,9 @@ class Videos(Resource):
                 url = fresh.video_url
             except (APIConnectionError, InternalServerError, RateLimitError) as exc:
                 # Transient: start again from the first byte, as the client's policy allows.
-                if retries >= policy.max_retries:
+                wait = policy.delay(retries, getattr(exc, "retry_after", None))
+                if wait is None or retries >= policy.max_retries:
                     raise
-                wait = getattr(exc, "retry_after", None)
-                if wait is None or wait > policy.max_retry_after:
-                    wait = policy.backoff(retries)
                 retries += 1
                 logger.info(
                     "retrying download of video %s: attempt %d/%d after %s, waiting %.2fs",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -134,14 +134,11 @@ class Fault:
     body: str | None = None
     times: int | None = 1
     probability: float = 1.0
-    predicate: Callable[[str, str], bool] | None = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
             return False
-        if self.path.search(path) is None:
-            return False
-        return self.predicate is None or self.predicate(method, path)
+        return self.path.search(path) is not None
 
 
 @attrs.define

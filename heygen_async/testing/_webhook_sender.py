@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -11,13 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from ..webhooks import sign
+
 if TYPE_CHECKING:
     from ._fake import FakeHeyGen
-
-
-def sign(body: bytes, secret: str) -> str:
-    """The hex HMAC-SHA256 of the raw body, keyed with the secret (Heygen-Signature)."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 async def send_webhook(fake: FakeHeyGen, url: str, event_type: str, data: dict[str, Any]) -> None:
