@@ -133,10 +133,8 @@ class AiohttpTransport:
                 method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
             ) as response:
                 return RawResponse(response.status, response.headers, await response.read())
-        except TimeoutError as exc:
-            raise APITimeoutError(f"{method} {_path(url)} timed out") from exc
-        except aiohttp.ClientError as exc:
-            raise APIConnectionError(f"{method} {_path(url)} failed: {_describe(exc)}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _typed(exc, f"{method} {_path(url)}") from exc
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -153,10 +151,8 @@ class AiohttpTransport:
                 yield StreamedResponse(
                     response.status, response.headers, _chunks(response, chunk_size, url)
                 )
-        except TimeoutError as exc:
-            raise APITimeoutError(f"GET {_path(url)} timed out") from exc
-        except aiohttp.ClientError as exc:
-            raise APIConnectionError(f"GET {_path(url)} failed: {_describe(exc)}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _typed(exc, f"GET {_path(url)}") from exc
 
     async def put(
         self, url: str, headers: Mapping[str, str], body: Any, timeout: aiohttp.ClientTimeout
@@ -171,12 +167,8 @@ async def _chunks(
     try:
         async for chunk in response.content.iter_chunked(chunk_size):
             yield chunk
-    except TimeoutError as exc:
-        raise APITimeoutError(f"GET {_path(url)} timed out while reading") from exc
-    except aiohttp.ClientError as exc:
-        raise APIConnectionError(
-            f"GET {_path(url)} failed while reading: {_describe(exc)}"
-        ) from exc
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise _typed(exc, f"GET {_path(url)} (while reading)") from exc
 
 
 def _path(url: str) -> str:
@@ -184,8 +176,11 @@ def _path(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+def _typed(exc: BaseException, what: str) -> APIConnectionError:
+    """The SDK's error for a transport failure of `what` ("METHOD /path")."""
+    if isinstance(exc, TimeoutError):
+        return APITimeoutError(f"{what} timed out")
+    return APIConnectionError(f"{what} failed: {str(exc) or type(exc).__name__}")
 
 
 async def _close_session(session: aiohttp.ClientSession) -> None:

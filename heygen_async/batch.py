@@ -320,7 +320,7 @@ class _Runner:
             return await self._finish(item, session)
         except HeyGenError as exc:
             doubt = J.in_doubt(exc) if session is None else None
-            self._note(item, J.FAILED, error=_describe(exc), in_doubt=doubt)
+            self._note(item, J.FAILED, error=describe_error(exc), in_doubt=doubt)
             return BatchResult(item.index, item.raw, session, exc)
 
     def _finished(self, entry: dict[str, Any]) -> bool:
@@ -386,7 +386,8 @@ class _Runner:
             self.journal.record(item.key, index=item.index, status=status, **fields)
 
 
-def _describe(error: BaseException) -> dict[str, Any]:
+def describe_error(error: BaseException) -> dict[str, Any]:
+    """An error as JSON: its class, message, and HeyGen's status, code and request id."""
     described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
     for name in ("status", "code", "request_id"):
         value = getattr(error, name, None)

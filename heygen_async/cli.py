@@ -26,7 +26,7 @@ from ._client import AsyncHeyGen
 from ._convert import structure, unstructure
 from ._errors import ConfigurationError, HeyGenError, ValidationError
 from ._retry import RetryPolicy
-from .batch import BatchProgress, BatchResult
+from .batch import BatchProgress, BatchResult, describe_error
 from .models import AssetBase64, AssetId, AssetUrl, CreateSessionRequest, CreateVideoAgentRequest
 from .resources._base import build_model
 from .resources.sessions import AgentSessions
@@ -310,16 +310,7 @@ def _result_record(result: BatchResult, line: int) -> dict[str, Any]:
     if result.path is not None:
         record["path"] = str(result.path)
     if result.error is not None:
-        error = result.error
-        record["error"] = {
-            "type": type(error).__name__,
-            "message": str(error),
-            **{
-                k: getattr(error, k)
-                for k in ("status", "code", "request_id")
-                if getattr(error, k, None) is not None
-            },
-        }
+        record["error"] = describe_error(result.error)
     return record
 
 
