@@ -102,3 +102,32 @@ def test_py_typed_is_shipped() -> None:
     from pathlib import Path
 
     assert (Path(hg.__file__).parent / "py.typed").is_file()
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    import inspect
+
+    from heygen_async.limits import RedisLimiter
+
+    policy = hg.RetryPolicy()
+    assert policy.max_retries == 3
+    assert policy.retry_statuses == {429, 500, 502, 503, 504}
+    assert (policy.backoff_base, policy.backoff_max, policy.max_retry_after) == (0.5, 8.0, 60.0)
+    assert policy.deadline is None
+    assert policy.retry_server_errors_on_create is True
+
+    client = hg.AsyncHeyGen("k")
+    assert client.limiter.max_concurrent == 4  # type: ignore[attr-defined]
+    parameters = inspect.signature(hg.AsyncHeyGen).parameters
+    assert parameters["max_concurrent_creates"].default == 4
+    assert parameters["allow_insecure"].default is False
+
+    redis = RedisLimiter("redis://127.0.0.1:1")
+    assert (redis.namespace, redis.max_concurrent, redis.lease_seconds, redis.rate) == (
+        "heygen",
+        4,
+        60.0,
+        None,
+    )
+    assert inspect.signature(hg.webhooks.verify).parameters["tolerance"].default == 300.0
+    assert inspect.signature(client.styles.list).parameters["page_size"].default == 20
