@@ -31,8 +31,8 @@ from ._errors import (
 )
 from ._retry import RetryPolicy
 from ._sync import HeyGen
-from ._transport import Timeout
-from .batch import BatchProgress, BatchResult
+from ._transport import Timeout, Transport
+from .batch import BatchOptions, BatchProgress, BatchResult
 from .models import (
     Account,
     Asset,
@@ -41,6 +41,7 @@ from .models import (
     AssetUrl,
     CreateSessionRequest,
     CreateVideoAgentRequest,
+    FileInput,
     MessageReceipt,
     SendMessageRequest,
     Session,
@@ -66,12 +67,14 @@ __all__ = [
     "AsyncHeyGen",
     "AuthenticationError",
     "BadRequestError",
+    "BatchOptions",
     "BatchProgress",
     "BatchResult",
     "ConfigurationError",
     "ConflictError",
     "CreateSessionRequest",
     "CreateVideoAgentRequest",
+    "FileInput",
     "HeyGen",
     "HeyGenError",
     "InsufficientCreditError",
@@ -91,6 +94,7 @@ __all__ = [
     "SessionSummary",
     "Style",
     "Timeout",
+    "Transport",
     "UnprocessableEntityError",
     "ValidationError",
     "Video",

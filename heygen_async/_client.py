@@ -9,24 +9,26 @@ import time
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from . import _constants as C
+from ._api import Api
 from ._errors import ConfigurationError
 from ._limits import InProcessLimiter, Limiter
 from ._logging import configure_from_env
 from ._pipeline import Clock, Pipeline, Sleep
 from ._retry import RetryPolicy
-from ._transport import AiohttpTransport, Timeout
+from ._transport import AiohttpTransport, Timeout, Transport, user_agent
 from .resources.assets import Assets
 from .resources.sessions import Sessions
 from .resources.styles import Styles
 from .resources.users import Users
 from .resources.video_agents import VideoAgents
 from .resources.videos import Videos
+
+if TYPE_CHECKING:
+    import aiohttp
 
 _UNSET: Any = object()
 
@@ -84,6 +86,8 @@ class AsyncHeyGen:
         default_headers: Mapping[str, str] | None = None,
         allow_insecure: bool = False,
         limiter: Limiter | None = None,
+        transport: Transport | None = None,
+        max_response_bytes: int = C.DEFAULT_MAX_RESPONSE_BYTES,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
     ) -> None:
@@ -97,8 +101,19 @@ class AsyncHeyGen:
             raise ConfigurationError("the API key must be a non-empty string")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ConfigurationError(f"retry must be an hg.RetryPolicy, not {type(retry).__name__}")
-        if http_session is not None and not isinstance(http_session, aiohttp.ClientSession):
-            raise ConfigurationError("http_session must be an aiohttp.ClientSession")
+        if transport is not None:
+            if http_session is not None:
+                raise ConfigurationError("pass a transport or an http_session, not both")
+            if not isinstance(transport, Transport):
+                raise ConfigurationError(
+                    f"transport must implement heygen_async.Transport, not {type(transport)!r}"
+                )
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ConfigurationError("max_response_bytes must be an int >= 1")
         url = base_url if base_url is not None else os.environ.get(C.BASE_URL_ENV)
         self._base_url = _check_base_url(url or C.DEFAULT_BASE_URL, allow_insecure)
         self._api_key = key.strip()
@@ -114,34 +129,44 @@ class AsyncHeyGen:
             else InProcessLimiter(max_concurrent_creates, clock=self._clock)
         )
         self._max_concurrent_creates = max_concurrent_creates
-        self._transport = AiohttpTransport(session=http_session)
-        self._owns_transport = True
+        self._max_response_bytes = max_response_bytes
+        # Only a transport this client made is closed by it (a caller's is the caller's).
+        self._owns_transport = transport is None
+        self._derived = False  # made by with_options: shares the pool, closes nothing
+        self._transport: Transport = (
+            transport if transport is not None else AiohttpTransport(session=http_session)
+        )
         self._wire()
 
     def _wire(self) -> None:
-        agent = f"{C.USER_AGENT_PREFIX}/{_package_version()} aiohttp/{aiohttp.__version__}"
+        agent = f"{C.USER_AGENT_PREFIX}/{_package_version()}"
+        if isinstance(self._transport, AiohttpTransport):
+            agent = f"{agent} {user_agent()}"
         headers = {
             "Accept": "application/json",
             "User-Agent": agent,
             **self._default_headers,
             "x-api-key": self._api_key,
         }
-        self._pipeline = Pipeline(
-            base_url=self._base_url,
-            headers=headers,
-            transport=self._transport,
-            retry=self._retry,
-            timeout=self._timeout,
-            limiter=self._limiter,
-            sleep=self._sleep,
-            clock=self._clock,
+        api = Api(
+            Pipeline(
+                base_url=self._base_url,
+                headers=headers,
+                transport=self._transport,
+                retry=self._retry,
+                timeout=self._timeout,
+                limiter=self._limiter,
+                sleep=self._sleep,
+                clock=self._clock,
+                max_response_bytes=self._max_response_bytes,
+            )
         )
-        self.sessions = Sessions(self)
-        self.video_agents = VideoAgents(self)
-        self.styles = Styles(self)
-        self.videos = Videos(self)
-        self.assets = Assets(self)
-        self.users = Users(self)
+        self.videos = Videos(api)
+        self.sessions = Sessions(api, self.videos)
+        self.video_agents = VideoAgents(api, self.videos)
+        self.styles = Styles(api)
+        self.assets = Assets(api)
+        self.users = Users(api)
 
     def __repr__(self) -> str:
         return (
@@ -191,15 +216,17 @@ class AsyncHeyGen:
             clone._max_concurrent_creates = max_concurrent_creates
         if default_headers is not _UNSET:
             clone._default_headers = dict(default_headers or {})
-        clone._owns_transport = False
+        clone._derived = True
         clone._wire()
         return clone
 
     async def aclose(self) -> None:
         """Close the connection pool this client opened (never a caller-owned session)."""
+        if self._derived:
+            return
         if self._owns_transport:
             await self._transport.aclose()
-            await self._limiter.aclose()
+        await self._limiter.aclose()
 
     async def __aenter__(self) -> Self:
         return self

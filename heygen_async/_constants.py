@@ -40,6 +40,11 @@ DEFAULT_POLL_INTERVAL: Final = 2.0
 DEFAULT_POLL_MAX_INTERVAL: Final = 30.0
 DEFAULT_WAIT_TIMEOUT: Final = 60.0 * 60.0
 
+# API replies above this are refused unread (APIResponseValidationError): HeyGen's are a few
+# KiB (a page of 100 items well under 1 MiB), and a hostile or broken server announcing 10 GB
+# must not take the process's memory. Downloads are streamed and not bound by it.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+
 # Connection pool: enough for a batch at high concurrency without exhausting file descriptors.
 DEFAULT_POOL_LIMIT: Final = 100
 

@@ -19,6 +19,9 @@ from ._errors import ConfigurationError
 class Limiter(Protocol):
     """The object behind `max_concurrent_creates` and the shared 429 cool-down."""
 
+    # Creates in flight at once; batches start this many workers by default.
+    max_concurrent: int
+
     async def acquire(self) -> float:
         """Take a create slot (waiting for one) and return 0.0; or, while the cool-down gate
         is closed, take nothing and return the seconds until it opens."""

@@ -1,23 +1,39 @@
-"""RetryPolicy, Retry-After parsing and the tenacity wiring of the request pipeline.
+"""What is retried and how long it waits: `RetryPolicy`, as tenacity strategies.
 
-Backoff is full jitter: ``sleep = uniform(0, min(backoff_max, backoff_base * 2**retry))`` where
-``retry`` counts from 0 for the first retry. A server wait (``retry-after-ms``, or
-``Retry-After`` as seconds or an HTTP date) replaces the backoff when present; one longer than
-``max_retry_after`` is not slept: the error is raised at once with ``retry_after`` set.
+Retried (`_is_retryable`, the tenacity `retry` strategy):
+- a status in `retry_statuses` (default 429, 500, 502, 503, 504), connection errors and
+  timeouts; for creates, 5xx/connection errors only while `retry_server_errors_on_create`;
+- a 409 ``request_in_progress`` of a keyed write: the first attempt with that
+  Idempotency-Key is still running at HeyGen, so asking again later gets its reply;
+- never a server wait above `max_retry_after`: that error is raised at once.
+
+How long (`_WaitServerOrJitter`, the `wait` strategy): the server's wait (``retry-after-ms``,
+or ``Retry-After`` as seconds or an HTTP date) when it gave one, else full jitter:
+``uniform(0, min(backoff_max, backoff_base * 2**retry))``, ``retry`` counting from 0.
+
+When to stop (the `stop` strategy): after `max_retries` retries, or when the wait would end past the
+call's `deadline`.
+
+The pipeline's one loop (`Pipeline.call`) runs a call's first attempt with no tenacity object
+at all (the common case); only after a failure does it ask `RetryPolicy.wait_before_retry`,
+which puts the failure to the tenacity strategies, built once per policy.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import random
 from collections.abc import Mapping
 from datetime import UTC
 
 import attrs
+import tenacity
 
 from . import _constants as C
-from ._errors import ConfigurationError
+from ._errors import APIConnectionError, APIError, ConfigurationError
+from ._requests import Kind, Request
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -60,12 +76,24 @@ class RetryPolicy:
     deadline: float | None = attrs.field(default=None, validator=_deadline)
     retry_server_errors_on_create: bool = True
 
-    def delay(self, retry: int, retry_after: float | None) -> float | None:
-        """The wait before retry number `retry`: the server's `retry_after` when it gave one
-        (None, meaning do not retry, when that is above `max_retry_after`), else the backoff."""
-        if retry_after is None:
-            return self.backoff(retry)
-        return retry_after if retry_after <= self.max_retry_after else None
+    def wait_before_retry(
+        self, request: Request, error: BaseException, attempts: int, elapsed: float
+    ) -> float | None:
+        """Seconds to wait before retrying `request` after `error`, or None: do not retry.
+
+        `attempts` were made so far; `elapsed` seconds have passed since the call started.
+        """
+        retrying = _strategies(self)
+        state = tenacity.RetryCallState(retrying, None, (request,), {})
+        state.attempt_number = attempts
+        state.start_time, state.outcome_timestamp = 0.0, elapsed
+        state.outcome = tenacity.Future.construct(attempts, error, True)
+        if not retrying.retry(state):
+            return None
+        state.upcoming_sleep = retrying.wait(state)
+        if retrying.stop(state):
+            return None
+        return state.upcoming_sleep
 
     def backoff(self, retry: int) -> float:
         """The full-jitter wait before retry number `retry` (0 for the first retry)."""
@@ -76,6 +104,59 @@ class RetryPolicy:
             else min(self.backoff_max, self.backoff_base * 2.0**retry)
         )
         return random.uniform(0.0, ceiling)
+
+
+def _is_retryable(policy: RetryPolicy, request: Request, error: BaseException) -> bool:
+    if isinstance(error, APIError):
+        status = error.status
+        if status == 409:
+            return error.code == "request_in_progress" and request.kind is not Kind.READ
+        if status not in policy.retry_statuses:
+            return False
+        if error.retry_after is not None and error.retry_after > policy.max_retry_after:
+            return False  # raised at once, with retry_after set: the caller decides
+        creates_ok = status == 429 or policy.retry_server_errors_on_create
+        return request.kind is not Kind.CREATE or creates_ok
+    if isinstance(error, APIConnectionError):
+        return request.kind is not Kind.CREATE or policy.retry_server_errors_on_create
+    return False
+
+
+def _server_wait(error: BaseException) -> float | None:
+    if isinstance(error, APIError) and error.status != 409:
+        return error.retry_after
+    return None
+
+
+class _RetryIfRetryable(tenacity.retry_base):
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None and outcome.failed else None
+        return error is not None and _is_retryable(self.policy, state.args[0], error)
+
+
+class _WaitServerOrJitter(tenacity.wait.wait_base):
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+
+    def __call__(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        server = _server_wait(error) if error is not None else None
+        return server if server is not None else self.policy.backoff(state.attempt_number - 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _strategies(policy: RetryPolicy) -> tenacity.AsyncRetrying:
+    """The policy as tenacity strategies (retry, wait, stop), built once per policy."""
+    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_retries + 1)
+    if policy.deadline is not None:
+        stop = stop | tenacity.stop_before_delay(policy.deadline)
+    return tenacity.AsyncRetrying(
+        retry=_RetryIfRetryable(policy), wait=_WaitServerOrJitter(policy), stop=stop
+    )
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:

@@ -126,7 +126,6 @@ class HeyGen:
         self._lock = threading.Lock()
         if self._runner is not None:
             _left_by_parent.append(self._runner)
-        self._async._transport.forget()
         _left_by_parent.append(self._async)
         api_key, options = self._args
         self._async = AsyncHeyGen(api_key, **options)

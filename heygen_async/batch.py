@@ -34,11 +34,11 @@ from . import _journal as J
 from ._convert import unstructure
 from ._errors import HeyGenError, SessionFailedError, ValidationError, VideoFailedError
 from ._journal import Journal
+from ._requests import build_model, idempotency_key
 from .models import Session, SessionStatus, Video
-from .resources._base import build_model, idempotency_key
 
 if TYPE_CHECKING:
-    from .resources.sessions import AgentSessions
+    from .resources.videos import Videos
 
 
 @attrs.frozen
@@ -95,6 +95,18 @@ class BatchProgress:
 ProgressHook = Callable[[BatchProgress], Awaitable[None] | None]
 
 
+@attrs.frozen(kw_only=True)
+class BatchTarget:
+    """What a batch needs of the resource that runs it (`sessions` or `video_agents`)."""
+
+    create: Callable[..., Awaitable[Session]]  # create(model, idempotency_key=key)
+    request_class: type[Any]
+    wait: Callable[..., Awaitable[Session]]  # wait(session_id, timeout=, poll_interval=)
+    videos: Videos
+    max_concurrent_creates: int
+    retries: Callable[[], int]  # retries made so far by the client's calls
+
+
 class BatchOptions(TypedDict, total=False):
     """The keyword options of `create_many` and `iter_create_many` (defaults in brackets).
 
@@ -137,7 +149,7 @@ class _Runner:
 
     def __init__(
         self,
-        resource: AgentSessions,
+        target: BatchTarget,
         requests: Iterable[Any] | AsyncIterable[Any],
         *,
         return_exceptions: bool = True,
@@ -151,8 +163,7 @@ class _Runner:
         wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         total: int | None = None,
     ) -> None:
-        self.resource = resource
-        self.client = resource._client
+        self.target = target
         self.return_exceptions = return_exceptions
         self.on_progress = on_progress
         self.wait = wait
@@ -161,7 +172,7 @@ class _Runner:
             raise ValidationError("download_dir", "needs wait=True")
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
-        self.workers = _worker_count(concurrency, max_active, wait, self.client.limiter)
+        self.workers = _worker_count(concurrency, max_active, wait, target.max_concurrent_creates)
         self.journal = Journal(journal) if journal is not None else None
         self.total = total if total is not None else _length_of(requests)
         self._source = requests
@@ -172,7 +183,7 @@ class _Runner:
         self._occurrences: dict[str, int] = {}
         self.started = self.done = self.succeeded = self.failed = self.resumed = 0
         self.in_flight = 0
-        self._retries_at_start = self.client._pipeline.retries
+        self._retries_at_start = target.retries()
         self._t0 = time.monotonic()
 
     # -- input -------------------------------------------------------------------------------
@@ -206,7 +217,7 @@ class _Runner:
         return _Item(index, raw, model, self._key(model))
 
     def _model(self, raw: Any) -> Any:
-        cls = self.resource._request_class
+        cls = self.target.request_class
         if isinstance(raw, cls):
             return raw
         if isinstance(raw, dict):
@@ -298,7 +309,7 @@ class _Runner:
             failed=self.failed,
             resumed=self.resumed,
             in_flight=self.in_flight,
-            retried=self.client._pipeline.retries - self._retries_at_start,
+            retried=self.target.retries() - self._retries_at_start,
             elapsed=time.monotonic() - self._t0,
         )
 
@@ -344,7 +355,7 @@ class _Runner:
             key = entry.get("idempotency_key")
         key = idempotency_key(key)
         self._note(item, J.CREATING, idempotency_key=key)
-        session = await self.resource._create(item.model, key, {})
+        session = await self.target.create(item.model, idempotency_key=key)
         self._note(item, J.CREATED, session_id=session.session_id, error=None)
         return session
 
@@ -352,12 +363,12 @@ class _Runner:
         if session.video_id is not None:
             # Known from the journal: HeyGen's advice is to poll the video, not the session
             # (which may be gone by now).
-            await self.client.videos.wait(
+            await self.target.videos.wait(
                 session.video_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
             )
             done = attrs.evolve(session, status=SessionStatus.COMPLETED)
         else:
-            done = await self.resource.wait(
+            done = await self.target.wait(
                 session.session_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
             )
         if done.status != SessionStatus.COMPLETED:
@@ -369,7 +380,7 @@ class _Runner:
         video: Video | None = None
         path: Path | None = None
         if done.video_id is not None:
-            video = await self.client.videos.get(done.video_id)
+            video = await self.target.videos.get(done.video_id)
         self._note(item, J.COMPLETED, session_id=done.session_id, video_id=done.video_id)
         if self.download_dir is not None:
             if video is None:
@@ -377,7 +388,7 @@ class _Runner:
                     f"session {done.session_id} finished without a video", done
                 )
             self.download_dir.mkdir(parents=True, exist_ok=True)
-            path = await self.client.videos.download(video, self.download_dir)
+            path = await self.target.videos.download(video, self.download_dir)
             self._note(item, J.DOWNLOADED, session_id=done.session_id, path=str(path))
         return BatchResult(item.index, item.raw, done, None, video=video, path=path)
 
@@ -398,7 +409,9 @@ def describe_error(error: BaseException) -> dict[str, Any]:
     return described
 
 
-def _worker_count(concurrency: int | None, max_active: int | None, wait: bool, limiter: Any) -> int:
+def _worker_count(
+    concurrency: int | None, max_active: int | None, wait: bool, max_concurrent_creates: int
+) -> int:
     for name, value in (("concurrency", concurrency), ("max_active", max_active)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
@@ -409,7 +422,7 @@ def _worker_count(concurrency: int | None, max_active: int | None, wait: bool, l
         return max_active if max_active is not None else C.DEFAULT_MAX_ACTIVE
     if concurrency is not None:
         return concurrency
-    return int(getattr(limiter, "max_concurrent", C.DEFAULT_MAX_CONCURRENT_CREATES))
+    return max_concurrent_creates
 
 
 def _length_of(requests: Any) -> int | None:
@@ -420,18 +433,18 @@ def _length_of(requests: Any) -> int | None:
 
 
 def run(
-    resource: AgentSessions, requests: Any, **options: Unpack[BatchOptions]
+    target: BatchTarget, requests: Any, **options: Unpack[BatchOptions]
 ) -> AsyncGenerator[BatchResult, None]:
     """The results of a batch as they complete (see `AgentSessions.iter_create_many`)."""
-    return _Runner(resource, requests, **options).results()
+    return _Runner(target, requests, **options).results()
 
 
 async def run_ordered(
-    resource: AgentSessions, requests: Any, **options: Unpack[BatchOptions]
+    target: BatchTarget, requests: Any, **options: Unpack[BatchOptions]
 ) -> list[BatchResult]:
     """Every result of a batch, in input order (see `AgentSessions.create_many`)."""
     results: list[BatchResult | None] = []
-    stream = run(resource, requests, **options)
+    stream = run(target, requests, **options)
     try:
         async for result in stream:
             # Indices arrive nearly in order: grow the list to fit, fill the gaps later.

@@ -25,11 +25,12 @@ from . import _constants as C
 from ._client import AsyncHeyGen
 from ._convert import structure, unstructure
 from ._errors import ConfigurationError, HeyGenError, ValidationError
+from ._requests import build_model
 from ._retry import RetryPolicy
 from .batch import BatchProgress, BatchResult, describe_error
 from .models import AssetBase64, AssetId, AssetUrl, CreateSessionRequest, CreateVideoAgentRequest
-from .resources._base import build_model
-from .resources.sessions import AgentSessions
+from .resources.sessions import AgentSessions, Sessions
+from .resources.video_agents import VideoAgents
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _BOOLEAN_FIELDS = ("auto_proceed", "incognito_mode")
@@ -354,7 +355,7 @@ def _client(args: argparse.Namespace, **options: Any) -> AsyncHeyGen:
     return AsyncHeyGen(_api_key(args), base_url=args.base_url, **options)
 
 
-def _resource(client: AsyncHeyGen, api: str) -> AgentSessions:
+def _resource(client: AsyncHeyGen, api: str) -> Sessions | VideoAgents:
     return client.sessions if api == "sessions" else client.video_agents
 
 
@@ -390,8 +391,8 @@ async def _cmd_create(args: argparse.Namespace) -> int:
         fields["mode"] = args.mode
     async with _client(args) as client:
         resource = _resource(client, args.api)
-        session = await resource._create(
-            None, args.idempotency_key, {"prompt": args.prompt, **fields}
+        session = await resource.create(
+            idempotency_key=args.idempotency_key, prompt=args.prompt, **fields
         )
         if args.wait:
             session = await resource.wait(session.session_id, timeout=args.timeout)

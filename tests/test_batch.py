@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from multidict import CIMultiDict
 
 import heygen_async as hg
-from heygen_async._transport import RawResponse
-from heygen_async.testing import FakeHeyGen
+from heygen_async.testing import FakeHeyGen, MockRequest, MockResponse, MockTransport
 
 
 def _client_tasks() -> set[asyncio.Task[Any]]:
@@ -131,27 +129,21 @@ async def test_async_iterables_are_consumed_lazily() -> None:
     assert max(seen_ahead) <= 3 + 3 + 1  # never more than workers + queue ahead
 
 
-class InstantTransport:
-    """A transport that answers every create at once, in memory (no sockets, no time)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def send(
-        self, method: str, url: str, headers: Mapping[str, str], body: Any, timeout: Any
-    ) -> RawResponse:
-        self.count += 1
-        payload = {"data": {"session_id": f"s{self.count}", "created_at": 1, "status": "thinking"}}
-        return RawResponse(200, CIMultiDict(), json.dumps(payload).encode())
-
-    async def aclose(self) -> None:
-        return None
-
-
 async def test_a_100000_item_generator_keeps_tasks_and_requests_bounded() -> None:
-    client = hg.AsyncHeyGen("k", base_url="https://api.test", max_concurrent_creates=16)
-    transport = InstantTransport()
-    client._pipeline.transport = transport  # type: ignore[assignment]
+    count_sent = 0
+
+    def instant(request: MockRequest) -> MockResponse:
+        nonlocal count_sent
+        count_sent += 1
+        data = {"session_id": f"s{count_sent}", "created_at": 1, "status": "thinking"}
+        return MockResponse(200, json={"data": data})
+
+    client = hg.AsyncHeyGen(
+        "k",
+        base_url="https://api.test",
+        max_concurrent_creates=16,
+        transport=MockTransport(instant),
+    )
     pulled = 0
 
     def requests() -> Iterator[str]:
@@ -169,7 +161,7 @@ async def test_a_100000_item_generator_keeps_tasks_and_requests_bounded() -> Non
         if count % 997 == 0:
             peak_tasks = max(peak_tasks, len(asyncio.all_tasks()))
         assert result.ok
-    assert count == transport.count == 100_000
+    assert count == count_sent == 100_000
     assert peak_tasks <= 16 + 2  # the workers, this test's task, nothing per item
     assert peak_ahead <= 16 * 2 + 1  # in flight + the bounded result queue
 

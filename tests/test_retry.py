@@ -13,6 +13,7 @@ from aioresponses import CallbackResult, aioresponses
 from multidict import CIMultiDict
 
 import heygen_async as hg
+from heygen_async._requests import Kind, Request
 from heygen_async._retry import parse_retry_after
 
 from .conftest import VirtualTime
@@ -67,12 +68,75 @@ def test_full_jitter_backoff_stays_within_its_cap(retry: int) -> None:
     assert max(waits) > ceiling / 2  # it is jitter over the whole range, not a constant
 
 
-def test_delay_prefers_the_server_wait_up_to_the_cap() -> None:
+def _limited(seconds: float | None) -> hg.RateLimitError:
+    return hg.RateLimitError(429, "rate_limit_exceeded", "slow down", retry_after=seconds)
+
+
+CREATE = Request("POST", "/v3/video-agents", kind=Kind.CREATE)
+WRITE = Request("POST", "/v3/video-agents/s1/stop", kind=Kind.WRITE)
+READ = Request("GET", "/v3/video-agents/s1")
+
+
+def test_the_server_wait_is_obeyed_up_to_the_cap() -> None:
     policy = hg.RetryPolicy(max_retry_after=10)
-    assert policy.delay(0, 3.0) == 3.0
-    assert policy.delay(0, 10.0) == 10.0
-    assert policy.delay(0, 10.5) is None  # above the cap: do not retry
-    assert 0.0 <= (policy.delay(2, None) or -1.0) <= 2.0  # no server wait: the backoff
+    assert policy.wait_before_retry(CREATE, _limited(3.0), 1, 0.0) == 3.0
+    assert policy.wait_before_retry(CREATE, _limited(10.0), 1, 0.0) == 10.0
+    assert policy.wait_before_retry(CREATE, _limited(10.5), 1, 0.0) is None  # above the cap
+    for _ in range(50):  # no server wait: full jitter, uniform(0, 0.5 * 2**2) before retry 3
+        wait = policy.wait_before_retry(CREATE, _limited(None), 3, 0.0)
+        assert wait is not None and 0.0 <= wait <= 2.0
+
+
+def _server_error() -> hg.InternalServerError:
+    return hg.InternalServerError(503, "service_unavailable", "down")
+
+
+def _in_progress() -> hg.ConflictError:
+    return hg.ConflictError(409, "request_in_progress", "still running")
+
+
+@pytest.mark.parametrize(
+    ("policy", "request_", "error", "retried"),
+    [
+        (hg.RetryPolicy(), READ, _server_error(), True),
+        (hg.RetryPolicy(), CREATE, _server_error(), True),
+        (hg.RetryPolicy(retry_server_errors_on_create=False), CREATE, _server_error(), False),
+        (hg.RetryPolicy(retry_server_errors_on_create=False), WRITE, _server_error(), True),
+        (hg.RetryPolicy(retry_server_errors_on_create=False), CREATE, _limited(1.0), True),
+        (hg.RetryPolicy(), CREATE, hg.APIConnectionError("reset"), True),
+        (
+            hg.RetryPolicy(retry_server_errors_on_create=False),
+            CREATE,
+            hg.APITimeoutError("slow"),
+            False,
+        ),
+        (hg.RetryPolicy(), CREATE, _in_progress(), True),  # the first attempt is still running
+        (hg.RetryPolicy(), WRITE, _in_progress(), True),
+        (hg.RetryPolicy(), READ, _in_progress(), False),
+        (hg.RetryPolicy(), CREATE, hg.ConflictError(409, "conflict", "no"), False),
+        (hg.RetryPolicy(), CREATE, hg.BadRequestError(400, "invalid_parameter", "no"), False),
+        (hg.RetryPolicy(retry_statuses={503}), READ, _limited(1.0), False),
+    ],
+)
+def test_what_is_retried(
+    policy: hg.RetryPolicy, request_: Request, error: Exception, retried: bool
+) -> None:
+    assert (policy.wait_before_retry(request_, error, 1, 0.0) is not None) is retried
+
+
+def test_retries_stop_after_max_retries_and_at_the_deadline() -> None:
+    policy = hg.RetryPolicy(max_retries=2, deadline=10.0)
+    assert policy.wait_before_retry(READ, _limited(1.0), 2, 0.0) == 1.0  # the 2nd retry: allowed
+    assert policy.wait_before_retry(READ, _limited(1.0), 3, 0.0) is None  # a 3rd: over budget
+    assert policy.wait_before_retry(READ, _limited(1.0), 1, 8.5) == 1.0  # ends at 9.5 < 10
+    assert policy.wait_before_retry(READ, _limited(1.0), 1, 9.5) is None  # would end past it
+
+
+def test_a_409_in_progress_backs_off_instead_of_obeying_its_retry_after() -> None:
+    policy = hg.RetryPolicy(backoff_base=0.5, backoff_max=8.0)
+    error = hg.ConflictError(409, "request_in_progress", "running", retry_after=30.0)
+    wait = policy.wait_before_retry(CREATE, error, 1, 0.0)
+    assert wait is not None and wait <= 0.5
 
 
 def _error(status: int, code: str, **headers: str) -> dict[str, Any]:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from pathlib import Path
 from typing import IO
 
-import aiohttp
-
 from .. import _constants as C
 from .. import _decode
 from .._errors import ValidationError
-from .._pipeline import Kind, Request
+from .._requests import Kind, Request, idempotency_key, path_id
+from .._transport import FileBody, FilePart, Multipart
 from ..models import Asset
 from ..models.assets import DirectUpload
 from ..models.files import sniff_media_type
-from ._base import Resource, idempotency_key, path_id
+from ._base import Resource
 
 _SUFFIX_TYPES = {
     ".png": "image/png",
@@ -111,8 +109,9 @@ class Assets(Resource):
         """Upload a file (a path, bytes or a binary file object) and return its Asset.
 
         Up to 32 MB goes as one multipart POST /v3/assets; larger files go straight to storage
-        through HeyGen's three-step direct upload. The type is detected from the content (or
-        the name) and refused before any I/O unless HeyGen accepts it.
+        through HeyGen's three-step direct upload (whose PUT is retried like any request). The
+        type is detected from the content (or the name) and refused before any I/O unless
+        HeyGen accepts it.
         """
         source = _Source(file, filename)
         kind = _content_type(source, content_type)
@@ -121,36 +120,35 @@ class Assets(Resource):
         return await self._direct(source, kind)
 
     async def _multipart(self, source: _Source, content_type: str) -> Asset:
-        def form() -> aiohttp.FormData:
-            data = aiohttp.FormData()
-            data.add_field("file", source.open(), filename=source.name, content_type=content_type)
-            return data
-
+        form = Multipart((FilePart("file", source.name, content_type, source.open),))
         request = Request(
             "POST", "/v3/assets", kind=Kind.WRITE, body=form, idempotency_key=idempotency_key(None)
         )
-        response = await self._send(request)
-        return _decode.data_model(response.status, response.headers, response.body, Asset)
+        status, headers, body = await self._api.send(request)
+        return _decode.data_model(status, headers, body, Asset)
 
     async def _direct(self, source: _Source, content_type: str) -> Asset:
         checksum = source.sha256()
-        body = json.dumps(
+        ticket = await self._api.write(
+            "POST",
+            "/v3/assets/direct-uploads",
             {
                 "filename": source.name,
                 "content_type": content_type,
                 "size_bytes": source.size,
                 "checksum_sha256": checksum,
-            }
-        ).encode()
-        ticket = await self._post("/v3/assets/direct-uploads", body, DirectUpload, kind=Kind.WRITE)
-        transport = self._client._transport
-        timeout = self._client._timeout
-        with source.open() as f:
-            response = await transport.put(
-                ticket.upload_url, ticket.upload_headers, f, timeout.to_aiohttp()
-            )
-        if response.status >= 300:
-            raise _decode.error_from_response(response.status, response.headers, response.body, 0.0)
-        done = json.dumps({"checksum_sha256": checksum}).encode()
+            },
+            DirectUpload,
+        )
+        # Storage, not HeyGen: no API key, the ticket's headers; a PUT of the same bytes is
+        # safe to repeat.
+        put = Request(
+            "PUT",
+            ticket.upload_url,
+            body=FileBody(source.open, source.size),
+            headers=ticket.upload_headers,
+            external=True,
+        )
+        await self._api.send(put)
         path = f"/v3/assets/{path_id('asset_id', ticket.asset_id)}/complete"
-        return await self._post(path, done, Asset, kind=Kind.WRITE)
+        return await self._api.write("POST", path, {"checksum_sha256": checksum}, Asset)

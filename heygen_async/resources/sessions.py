@@ -16,10 +16,11 @@ import attrs
 
 from .. import _constants as C
 from .. import _decode, batch
-from .._errors import HeyGenError, NotFoundError, SessionFailedError, VideoFailedError
-from .._pipeline import Kind, Request
-from .._polling import Poller, PollSchedule, ProgressCallback
-from ..batch import BatchOptions, BatchResult
+from .._api import Api, PageShape
+from .._errors import HeyGenError, NotFoundError, SessionFailedError
+from .._polling import Poller, ProgressCallback
+from .._requests import Kind, Request, build_model, encode, idempotency_key, page_size_of, path_id
+from ..batch import BatchOptions, BatchResult, BatchTarget
 from ..models import (
     CreateSessionRequest,
     CreateVideoAgentRequest,
@@ -29,19 +30,11 @@ from ..models import (
     Session,
     SessionResource,
     SessionStatus,
-    Video,
 )
 from ..models.sessions import SESSION_NEEDS_INPUT_STATUSES
 from ..models.videos import VideoStatus
-from . import _base
-from ._base import (
-    Resource,
-    build_model,
-    encode,
-    page_size_of,
-    path_id,
-    with_query,
-)
+from ._base import Resource
+from .videos import Videos, failure, poll_video
 
 
 class AgentSessions(Resource):
@@ -52,30 +45,32 @@ class AgentSessions(Resource):
     # Statuses at which a plain `wait()` stops without raising.
     _returns_on: ClassVar[frozenset[str]]
 
+    def __init__(self, api: Api, videos: Videos) -> None:
+        super().__init__(api)
+        self._videos = videos
+
     def _session_path(self, session_id: str) -> str:
         return f"{self._create_path}/{path_id('session_id', session_id)}"
 
     def _message_path(self, session_id: str) -> str:
         raise NotImplementedError
 
-    async def _create(
-        self, request: Any, idempotency_key: str | None, fields: dict[str, Any]
-    ) -> Session:
+    async def _create(self, request: Any, key: str | None, fields: dict[str, Any]) -> Session:
         model = build_model(self._request_class, request, fields, "request")
         call = Request(
             "POST",
             self._create_path,
             kind=Kind.CREATE,
             body=encode(model),
-            idempotency_key=_base.idempotency_key(idempotency_key),
+            idempotency_key=idempotency_key(key),
         )
         # The hot path of every batch: no intermediate coroutine between here and the pipeline.
-        status, headers, body = await self._client._pipeline.send(call)
+        status, headers, body = await self._api.send(call)
         return _decode.data_model(status, headers, body, Session)
 
     async def get(self, session_id: str) -> Session:
         """The session's current state (status, progress, video_id, last 40 messages)."""
-        return await self._get(self._session_path(session_id), Session)
+        return await self._api.get(self._session_path(session_id), Session)
 
     async def send_message(
         self,
@@ -90,21 +85,11 @@ class AgentSessions(Resource):
         model = build_model(
             SendMessageRequest, None, {"message": message, "files": files, **fields}, "message"
         )
-        return await self._post(path, encode(model), MessageReceipt, kind=Kind.WRITE)
+        return await self._api.write("POST", path, model, MessageReceipt)
 
     async def stop(self, session_id: str) -> None:
         """Stop the session's run at its next checkpoint (partial results are kept)."""
-        path = f"{self._session_path(session_id)}/stop"
-        response = await self._send(
-            Request(
-                "POST",
-                path,
-                kind=Kind.WRITE,
-                body=b"{}",
-                idempotency_key=_base.idempotency_key(None),
-            )
-        )
-        _decode.envelope(response.status, response.headers, response.body)
+        await self._api.write("POST", f"{self._session_path(session_id)}/stop", {}, None)
 
     async def wait(
         self,
@@ -126,15 +111,15 @@ class AgentSessions(Resource):
         """
         path = self._session_path(session_id)
         targets = {until} if isinstance(until, str) else set(until or ())
-        poller = Poller(
-            PollSchedule(poll_interval, max_poll_interval, timeout),
-            sleep=self._client._sleep,
-            clock=self._client._clock,
+        poller = self._api.poller(
+            f"session {session_id}",
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-            what=f"session {session_id}",
         )
         while True:
-            session = await self._get(path, Session)
+            session = await self._api.get(path, Session)
             await poller.report(session)
             status = session.status
             if targets and status in targets:
@@ -160,11 +145,11 @@ class AgentSessions(Resource):
         """A failed session's video, when it has one, usually says why (failure_code)."""
         if session.video_id is not None:
             try:
-                video = await self._client.videos.get(session.video_id)
+                video = await self._videos.get(session.video_id)
             except HeyGenError:
                 video = None
             if video is not None and video.status == VideoStatus.FAILED:
-                raise VideoFailedError(_video_failure_text(video), video)
+                raise failure(video)
         raise SessionFailedError(_failure_text(session), session)
 
     async def create_many(
@@ -181,7 +166,7 @@ class AgentSessions(Resource):
         unfinished sessions. With `journal=path`, progress is recorded so a re-run skips
         finished items and never creates one twice. Every option: `batch.BatchOptions`.
         """
-        return await batch.run_ordered(self, requests, **options)
+        return await batch.run_ordered(self._batch_target(), requests, **options)
 
     def iter_create_many(
         self, requests: Iterable[Any] | AsyncIterable[Any], **options: Unpack[BatchOptions]
@@ -191,13 +176,23 @@ class AgentSessions(Resource):
         Close it early with `contextlib.aclosing(...)` (or let it finish): closing cancels
         the items still running and waits for them.
         """
-        return batch.run(self, requests, **options)
+        return batch.run(self._batch_target(), requests, **options)
+
+    def _batch_target(self) -> BatchTarget:
+        return BatchTarget(
+            create=lambda model, idempotency_key: self._create(model, idempotency_key, {}),
+            request_class=self._request_class,
+            wait=self.wait,
+            videos=self._videos,
+            max_concurrent_creates=self._api.max_concurrent_creates,
+            retries=lambda: self._api.retries,
+        )
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
         assert session.video_id is not None
-        video = await self._client.videos._wait_video(session.video_id, poller)
+        video = await poll_video(self._api, session.video_id, poller)
         if video.status == VideoStatus.FAILED:
-            raise VideoFailedError(_video_failure_text(video), video)
+            raise failure(video)
         try:
             final = await self.get(session.session_id)
         except NotFoundError:
@@ -251,28 +246,10 @@ class Sessions(AgentSessions):
             "source": source,
             "limit": page_size_of(page_size),
         }
-        return self._resources(path, query)
+        return self._api.paginate(path, query, SessionResource, _RESOURCE_PAGES)
 
-    async def _resources(
-        self, path: str, query: dict[str, object]
-    ) -> AsyncIterator[SessionResource]:
-        cursor: str | None = None
-        while True:
-            response = await self._send(
-                Request("GET", with_query(path, {**query, "token": cursor}))
-            )
-            status, headers, body = response
-            data = _decode.envelope(status, headers, body)["data"]
-            resources = data.get("resources") if isinstance(data, dict) else None
-            if not isinstance(resources, list):
-                raise _decode.invalid_response(status, headers, body, "no resources list")
-            for item in resources:
-                yield _decode.model(item, SessionResource, status, headers, body)
-            cursor = data.get("next_cursor")
-            if not cursor:
-                return
-            if not isinstance(cursor, str):
-                raise _decode.invalid_response(status, headers, body, "next_cursor is not a string")
+
+_RESOURCE_PAGES = PageShape(items=("data", "resources"), cursor=("data", "next_cursor"))
 
 
 def _failure_text(session: Session) -> str:
@@ -280,8 +257,3 @@ def _failure_text(session: Session) -> str:
     detail = errors[0] if errors else (session.messages[0].content if session.messages else "")
     text = f"session {session.session_id} failed"
     return f"{text}: {detail}" if detail else text
-
-
-def _video_failure_text(video: Video) -> str:
-    detail = ": ".join(p for p in (video.failure_code, video.failure_message) if p)
-    return f"video {video.id} failed" + (f" ({detail})" if detail else "")

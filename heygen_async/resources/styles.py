@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from .._errors import ValidationError
+from .._requests import page_size_of
 from ..models import Style
-from ._base import Resource, page_size_of
+from ._base import Resource
 
 
 class Styles(Resource):
@@ -15,4 +16,4 @@ class Styles(Resource):
         if tag is not None and (type(tag) is not str or not tag):
             raise ValidationError("tag", "must be a non-empty str or None")
         query: dict[str, object] = {"tag": tag, "limit": page_size_of(page_size)}
-        return self._pages("/v3/video-agents/styles", query, Style)
+        return self._api.paginate("/v3/video-agents/styles", query, Style)

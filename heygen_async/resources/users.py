@@ -9,4 +9,4 @@ from ._base import Resource
 class Users(Resource):
     async def me(self) -> Account:
         """The account: who it is, and its billing (wallet balance, subscription credits, ...)."""
-        return await self._get("/v3/users/me", Account)
+        return await self._api.get("/v3/users/me", Account)

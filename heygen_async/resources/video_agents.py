@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from .._requests import page_size_of, path_id
 from ..models import CreateVideoAgentRequest, Session, SessionResource, SessionSummary, Video
-from ._base import page_size_of, path_id
 from .sessions import AgentSessions
 
 
@@ -40,13 +40,14 @@ class VideoAgents(AgentSessions):
 
     def list(self, *, page_size: int = 20) -> AsyncIterator[SessionSummary]:
         """Every session of the account, newest first, fetched page by page as you iterate."""
-        return self._pages(self._create_path, {"limit": page_size_of(page_size)}, SessionSummary)
+        query = {"limit": page_size_of(page_size)}
+        return self._api.paginate(self._create_path, query, SessionSummary)
 
     def list_videos(self, session_id: str) -> AsyncIterator[Video]:
         """Every video made in the session, newest first."""
-        return self._pages(f"{self._session_path(session_id)}/videos", {}, Video)
+        return self._api.paginate(f"{self._session_path(session_id)}/videos", {}, Video)
 
     async def get_resource(self, session_id: str, resource_id: str) -> SessionResource:
         """One resource of a session (a storyboard draft, an image, ...)."""
         path = f"{self._session_path(session_id)}/resources/{path_id('resource_id', resource_id)}"
-        return await self._get(path, SessionResource)
+        return await self._api.get(path, SessionResource)

@@ -5,36 +5,46 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import aiohttp
-
 from .. import _constants as C
-from .._decode import error_from_response
-from .._errors import (
-    APIConnectionError,
-    InternalServerError,
-    PermissionDeniedError,
-    RateLimitError,
-    ValidationError,
-    VideoFailedError,
-)
-from .._logging import logger
-from .._polling import Poller, PollSchedule, ProgressCallback
+from .._api import Api
+from .._errors import APIConnectionError, PermissionDeniedError, ValidationError, VideoFailedError
+from .._polling import Poller, ProgressCallback
+from .._requests import Request, new_uuid4, path_id
+from .._transport import StreamedResponse
 from ..models import Video
 from ..models.videos import VideoStatus
-from ._base import Resource, path_id
+from ._base import Resource
 
 DownloadProgress = Callable[[int, int | None], Awaitable[None] | None]
-_CHUNK = 1 << 16
+
+
+def video_path(video_id: str) -> str:
+    return f"/v3/videos/{path_id('video_id', video_id)}"
+
+
+async def poll_video(api: Api, video_id: str, poller: Poller) -> Video:
+    """Poll until the video is completed or failed (unknown statuses count as running)."""
+    path = video_path(video_id)
+    while True:
+        video = await api.get(path, Video)
+        await poller.report(video)
+        if video.is_terminal:
+            return video
+        await poller.pause()
+
+
+def failure(video: Video) -> VideoFailedError:
+    detail = ": ".join(p for p in (video.failure_code, video.failure_message) if p)
+    return VideoFailedError(f"video {video.id} failed" + (f" ({detail})" if detail else ""), video)
 
 
 class Videos(Resource):
     async def get(self, video_id: str) -> Video:
         """The video's current state; `video_url` is set once it is completed."""
-        return await self._get(f"/v3/videos/{path_id('video_id', video_id)}", Video)
+        return await self._api.get(video_path(video_id), Video)
 
     async def wait(
         self,
@@ -47,29 +57,17 @@ class Videos(Resource):
     ) -> Video:
         """Poll until the video is completed. Raises VideoFailedError or WaitTimeoutError."""
         path_id("video_id", video_id)
-        poller = Poller(
-            PollSchedule(poll_interval, max_poll_interval, timeout),
-            sleep=self._client._sleep,
-            clock=self._client._clock,
+        poller = self._api.poller(
+            f"video {video_id}",
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-            what=f"video {video_id}",
         )
-        video = await self._wait_video(video_id, poller)
+        video = await poll_video(self._api, video_id, poller)
         if video.status == VideoStatus.FAILED:
-            detail = ": ".join(p for p in (video.failure_code, video.failure_message) if p)
-            raise VideoFailedError(
-                f"video {video.id} failed" + (f" ({detail})" if detail else ""), video
-            )
+            raise failure(video)
         return video
-
-    async def _wait_video(self, video_id: str, poller: Poller) -> Video:
-        """Poll until completed or failed (unknown statuses count as still running)."""
-        while True:
-            video = await self.get(video_id)
-            await poller.report(video)
-            if video.is_terminal:
-                return video
-            await poller.pause()
 
     async def download(
         self,
@@ -84,8 +82,8 @@ class Videos(Resource):
         The bytes go to a temporary file beside `dest` that is renamed over it only once
         complete, so `dest` never holds a partial video. An expired link (403) is refreshed
         once from GET /v3/videos/{id}; a dropped connection or a 5xx/429 starts the download
-        again under the client's RetryPolicy. `on_progress(bytes_done, total_or_None)` is called per
-        chunk. The API key is never sent to the download host.
+        again under the client's RetryPolicy. `on_progress(bytes_done, total_or_None)` is
+        called per chunk. The API key is never sent to the download host.
         """
         if isinstance(video, str):
             video = await self.get(video)
@@ -104,69 +102,46 @@ class Videos(Resource):
                 "video",
                 f"video {video.id} has no video_url yet (status {video.status}); wait first",
             )
-        url, refreshed, retries = video.video_url, False, 0
-        policy = self._client.retry
-        while True:
-            try:
-                await self._stream_to(url, target, on_progress)
-                return target
-            except PermissionDeniedError:
-                if refreshed:
-                    raise
-                refreshed = True
-                fresh = await self.get(video.id)
-                if fresh.video_url is None:
-                    raise
-                url = fresh.video_url
-            except (APIConnectionError, InternalServerError, RateLimitError) as exc:
-                # Transient: start again from the first byte, as the client's policy allows.
-                wait = policy.delay(retries, getattr(exc, "retry_after", None))
-                if wait is None or retries >= policy.max_retries:
-                    raise
-                retries += 1
-                logger.info(
-                    "retrying download of video %s: attempt %d/%d after %s, waiting %.2fs",
-                    video.id,
-                    retries + 1,
-                    policy.max_retries + 1,
-                    type(exc).__name__,
-                    wait,
-                )
-                await self._client._sleep(wait)
-
-    async def _stream_to(
-        self, url: str, target: Path, on_progress: DownloadProgress | None
-    ) -> None:
-        client = self._client
-        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-        headers = {"User-Agent": client._pipeline.headers["User-Agent"]}
-        # No overall limit on a download of any size; a stalled read still fails.
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            sock_connect=client._timeout.connect,
-            sock_read=client._timeout.read or C.DOWNLOAD_READ_TIMEOUT,
-        )
+        writer = _FileWriter(target, on_progress)
         try:
-            async with client._transport.stream(url, headers, timeout, _CHUNK) as response:
-                if response.status >= 400:
-                    body = b"".join([chunk async for chunk in response.chunks])
-                    raise error_from_response(response.status, response.headers, body, 0.0)
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else None
-                done = 0
-                with partial.open("wb") as out:
-                    async for chunk in response.chunks:
-                        out.write(chunk)
-                        done += len(chunk)
-                        if on_progress is not None:
-                            result = on_progress(done, total)
-                            if inspect.isawaitable(result):
-                                await result
-                    out.flush()
-                    os.fsync(out.fileno())
-                if total is not None and done != total:
-                    raise APIConnectionError(f"the download ended after {done} of {total} bytes")
+            await self._api.stream(Request("GET", video.video_url, external=True), writer)
+        except PermissionDeniedError:
+            # The presigned link expired: ask for a fresh one, once.
+            fresh = await self.get(video.id)
+            if fresh.video_url is None or fresh.video_url == video.video_url:
+                raise
+            await self._api.stream(Request("GET", fresh.video_url, external=True), writer)
+        return target
+
+
+class _FileWriter:
+    """Writes a streamed reply to a temporary file beside `target`, then renames it over."""
+
+    def __init__(self, target: Path, on_progress: DownloadProgress | None) -> None:
+        self.target = target
+        self.on_progress = on_progress
+
+    async def __call__(self, reply: StreamedResponse) -> Path:
+        target = self.target
+        partial = target.with_name(f".{target.name}.{new_uuid4()[:8]}.part")
+        length = reply.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        done = 0
+        try:
+            with partial.open("wb") as out:
+                async for chunk in reply.chunks:
+                    out.write(chunk)
+                    done += len(chunk)
+                    if self.on_progress is not None:
+                        result = self.on_progress(done, total)
+                        if inspect.isawaitable(result):
+                            await result
+                out.flush()
+                os.fsync(out.fileno())
+            if total is not None and done != total:
+                raise APIConnectionError(f"the download ended after {done} of {total} bytes")
             os.replace(partial, target)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
+        return target

@@ -7,10 +7,21 @@ async with FakeHeyGen(step_seconds=0.05) as fake:
     async with fake.client() as client:
         session = await client.video_agents.create(prompt="A 30 s product teaser")
 ```
-With pytest, the `heygen_fake` fixture gives a started FakeHeyGen.
+With pytest, the `heygen_fake` fixture gives a started FakeHeyGen. For unit tests without a
+server, `MockTransport(handler)` answers every request from a function.
 """
 
 from ._fake import FakeHeyGen
+from ._mock import MockRequest, MockResponse, MockTransport
 from ._state import FakeSession, FakeVideo, Fault, RecordedRequest
 
-__all__ = ["FakeHeyGen", "FakeSession", "FakeVideo", "Fault", "RecordedRequest"]
+__all__ = [
+    "FakeHeyGen",
+    "FakeSession",
+    "FakeVideo",
+    "Fault",
+    "MockRequest",
+    "MockResponse",
+    "MockTransport",
+    "RecordedRequest",
+]
