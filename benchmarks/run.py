@@ -203,18 +203,24 @@ def faults(n: int) -> dict[str, Any]:
 
 
 class _InstantTransport:
-    """Answers every request at once from memory: what is left is the SDK's own CPU."""
+    """A transport that answers every request at once from memory: what is left is the SDK's
+    own CPU. It implements `heygen_async.Transport` (only `send` is used by creates)."""
 
     reply = json.dumps(
         {"data": {"session_id": "sess_bench", "created_at": 1711382400, "status": "thinking"}}
     ).encode()
+    headers: Any = {}
 
-    async def send(self, *args: Any) -> Any:
-        from multidict import CIMultiDict
-
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
         from heygen_async._transport import RawResponse
 
-        return RawResponse(200, CIMultiDict(), self.reply)
+        return RawResponse(200, self.headers, self.reply)
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
 
 
 def overhead(n: int = 10_000, reps: int = 9) -> list[dict[str, Any]]:
@@ -241,8 +247,9 @@ def overhead(n: int = 10_000, reps: int = 9) -> list[dict[str, Any]]:
         return (time.perf_counter() - started) / n * 1e6
 
     async def measure() -> dict[str, float]:
-        client = hg.AsyncHeyGen(API_KEY, base_url="https://api.invalid")
-        client._pipeline.transport = _InstantTransport()  # type: ignore[assignment]
+        client = hg.AsyncHeyGen(
+            API_KEY, base_url="https://api.invalid", transport=_InstantTransport()
+        )
         backends = json_backends()
         best = {"raw": float("inf"), **{b: float("inf") for b in backends}}
         for backend in backends:  # warm up every path once

@@ -108,7 +108,7 @@ class Videos(Resource):
         except PermissionDeniedError:
             # The presigned link expired: ask for a fresh one, once.
             fresh = await self.get(video.id)
-            if fresh.video_url is None or fresh.video_url == video.video_url:
+            if fresh.video_url is None:
                 raise
             await self._api.stream(Request("GET", fresh.video_url, external=True), writer)
         return target
