@@ -23,7 +23,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -209,7 +209,7 @@ class _InstantTransport:
     reply = json.dumps(
         {"data": {"session_id": "sess_bench", "created_at": 1711382400, "status": "thinking"}}
     ).encode()
-    headers: Any = {}
+    headers: ClassVar[dict[str, str]] = {}
 
     async def send(self, *args: Any, **kwargs: Any) -> Any:
         from heygen_async._transport import RawResponse

@@ -155,7 +155,7 @@ class Api:
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback[Any] | None = None,
     ) -> Poller:
         """A wait's schedule on the client's sleep and clock (raises WaitTimeoutError)."""
         return Poller(

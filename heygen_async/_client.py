@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypedDict
 from urllib.parse import urlsplit
 
 from . import _constants as C
@@ -31,6 +31,23 @@ if TYPE_CHECKING:
     import aiohttp
 
 _UNSET: Any = object()
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of `AsyncHeyGen` (and so of `HeyGen`), as one typed set."""
+
+    base_url: str | None
+    timeout: float | Timeout | None
+    retry: RetryPolicy | None
+    max_concurrent_creates: int
+    http_session: aiohttp.ClientSession | None
+    default_headers: Mapping[str, str] | None
+    allow_insecure: bool
+    limiter: Limiter | None
+    transport: Transport | None
+    max_response_bytes: int
+    sleep: Sleep | None
+    clock: Clock | None
 
 
 def _package_version() -> str:

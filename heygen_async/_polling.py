@@ -14,7 +14,8 @@ from ._errors import ValidationError, WaitTimeoutError
 from ._pipeline import Clock, Sleep
 
 T = TypeVar("T")
-ProgressCallback = Callable[[Any], Awaitable[None] | None]
+# Called with every state a wait sees (a Session, a Video, ...); may be a coroutine function.
+ProgressCallback = Callable[[T], Awaitable[None] | None]
 
 
 @attrs.frozen
@@ -51,7 +52,7 @@ class Poller:
         *,
         sleep: Sleep,
         clock: Clock,
-        on_progress: ProgressCallback | None,
+        on_progress: ProgressCallback[Any] | None,
         what: str,
     ) -> None:
         self.schedule = schedule

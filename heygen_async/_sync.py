@@ -17,9 +17,9 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
-from ._client import AsyncHeyGen
+from ._client import AsyncHeyGen, ClientOptions
 from ._sync_types import (
     SyncAssets,
     SyncSessions,
@@ -85,7 +85,7 @@ class HeyGen:
     assets: SyncAssets
     users: SyncUsers
 
-    def __init__(self, api_key: str | None = None, **options: Any) -> None:
+    def __init__(self, api_key: str | None = None, **options: Unpack[ClientOptions]) -> None:
         self._args = (api_key, options)
         self._lock = threading.Lock()
         self._runner: _LoopThread | None = None

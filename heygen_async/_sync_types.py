@@ -53,7 +53,7 @@ class SyncAgentSessions(Protocol):
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback[Session | Video] | None = None,
     ) -> Session: ...
 
     def create_many(
@@ -117,7 +117,7 @@ class SyncVideos(Protocol):
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback[Video] | None = None,
     ) -> Video: ...
 
     def download(

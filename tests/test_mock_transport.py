@@ -70,7 +70,9 @@ async def test_a_handler_that_keeps_dropping_gives_a_connection_error(vtime: Vir
         raise ConnectionResetError
 
     client = client_for(handler, vtime, retry=hg.RetryPolicy(max_retries=2))
-    with pytest.raises(hg.APIConnectionError, match="POST https://api.test/v3/video-agents failed"):
+    with pytest.raises(
+        hg.APIConnectionError, match=r"POST https://api\.test/v3/video-agents failed"
+    ):
         await client.video_agents.create(prompt="p")
     assert len(vtime.sleeps) == 2
 

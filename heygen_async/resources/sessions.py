@@ -30,6 +30,7 @@ from ..models import (
     Session,
     SessionResource,
     SessionStatus,
+    Video,
 )
 from ..models.sessions import SESSION_NEEDS_INPUT_STATUSES
 from ..models.videos import VideoStatus
@@ -99,7 +100,7 @@ class AgentSessions(Resource):
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback[Session | Video] | None = None,
     ) -> Session:
         """Poll until the session reaches `until` (a status or several), or else until it is done.
 

@@ -53,7 +53,7 @@ class Videos(Resource):
         timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
-        on_progress: ProgressCallback | None = None,
+        on_progress: ProgressCallback[Video] | None = None,
     ) -> Video:
         """Poll until the video is completed. Raises VideoFailedError or WaitTimeoutError."""
         path_id("video_id", video_id)

@@ -52,3 +52,21 @@ def blocking(prompt: str) -> str:
         account: hg.Account = client.users.me()
         print(done.status, len(results), account.username)
         return session.session_id
+
+
+def misspelt_options_are_type_errors() -> None:
+    # mypy --strict warns about unused ignores: these lines fail CI unless mypy rejects them.
+    hg.HeyGen(api_key="k", max_concurent_creates=2)  # type: ignore[call-arg]
+    hg.HeyGen(api_key="k", timeout="soon")  # type: ignore[arg-type]
+    hg.AsyncHeyGen(api_key="k", retry=3)  # type: ignore[arg-type]
+
+
+async def progress_callbacks_are_typed(client: hg.AsyncHeyGen) -> None:
+    def on_video(video: hg.Video) -> None:
+        print(video.status)
+
+    def on_int(value: int) -> None:
+        print(value)
+
+    await client.videos.wait("v1", on_progress=on_video)
+    await client.videos.wait("v1", on_progress=on_int)  # type: ignore[arg-type]
