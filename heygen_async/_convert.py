@@ -9,14 +9,23 @@ cattrs would otherwise guess (a dict is never silently turned into a str).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._errors import ValidationError
 from .models import (
     AssetBase64,
     AssetId,
@@ -24,43 +33,78 @@ from .models import (
     CreateSessionRequest,
     CreateVideoAgentRequest,
     SendMessageRequest,
+    SendVideoAgentMessageRequest,
     SessionStatus,
     VideoStatus,
 )
+from .models._checks import HttpUrl, always_in_replies, is_http_url
 from .models.files import FILE_TYPES
 
 T = TypeVar("T")
 
-converter = cattrs.Converter(forbid_extra_keys=False, detailed_validation=False)
+# Detailed validation: a reply that does not fit says which field (see `describe_error`).
+converter = cattrs.Converter(forbid_extra_keys=False, detailed_validation=True)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for messages about replies."""
+    if value is None:
+        return "null"
+    if type(value) is bool:
+        return "a boolean"
+    if type(value) in (int, float):
+        return "a number"
+    if type(value) is str:
+        return "a string"
+    if type(value) is list:
+        return "an array"
+    if type(value) is dict:
+        return "an object"
+    return type(value).__name__
 
 
 def _strict_str(value: Any, _: Any) -> str:
     if type(value) is not str:
-        raise TypeError(f"expected a string, got {type(value).__name__}")
+        raise TypeError(f"expected a string, got {_json_type(value)}")
     return value
 
 
 def _strict_int(value: Any, _: Any) -> int:
     if type(value) is not int:
-        raise TypeError(f"expected an integer, got {type(value).__name__}")
+        raise TypeError(f"expected an integer, got {_json_type(value)}")
     return value
 
 
 def _strict_float(value: Any, _: Any) -> float:
     if type(value) not in (int, float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
+        raise TypeError(f"expected a number, got {_json_type(value)}")
     return float(value)
 
 
 def _strict_bool(value: Any, _: Any) -> bool:
     if type(value) is not bool:
-        raise TypeError(f"expected true or false, got {type(value).__name__}")
+        raise TypeError(f"expected true or false, got {_json_type(value)}")
     return value
 
 
 def _strict_dict(value: Any, _: Any) -> dict[str, Any]:
     if type(value) is not dict:
-        raise TypeError(f"expected an object, got {type(value).__name__}")
+        raise TypeError(f"expected an object, got {_json_type(value)}")
+    return value
+
+
+def _string_map(value: Any, _: Any) -> dict[str, str]:
+    """An object of strings (headers to send verbatim): every value must be a string."""
+    if type(value) is not dict:
+        raise TypeError(f"expected an object, got {_json_type(value)}")
+    errors = []
+    for key, item in value.items():
+        if type(item) is not str:
+            error = TypeError(f"must be a string, got {_json_type(item)}")
+            error.__notes__ = [IterableValidationNote(f"value of {key!r}", key, str)]
+            errors.append(error)
+    if errors:
+        raise IterableValidationError("While structuring an object of strings", errors, dict)
     return value
 
 
@@ -76,14 +120,50 @@ def structure_timestamp(value: Any, _: Any = None) -> datetime:
     if type(value) in (int, float):
         return _utc(value)
     if type(value) is str:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"expected a timestamp, got {value!r}") from None
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    raise TypeError(f"expected a timestamp, got {type(value).__name__}")
+    raise TypeError(f"expected a timestamp, got {_json_type(value)}")
 
 
 def _none_or(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
     def structure(value: Any, cls: Any) -> T | None:
         return None if value is None else hook(value, cls)
+
+    return structure
+
+
+def _http_url(value: Any, _: Any) -> str:
+    """A URL the SDK will fetch itself: refused here, as a bad reply, unless absolute http(s)."""
+    url = _strict_str(value, None)
+    if not is_http_url(url):
+        raise ValueError(f"expected an absolute http(s) URL, got {url!r}")
+    return url
+
+
+def _is_http_url_type(cls: Any) -> bool:
+    return get_origin(cls) is Annotated and any(isinstance(m, HttpUrl) for m in cls.__metadata__)
+
+
+def _http_url_hook(cls: Any) -> Callable[[Any, Any], Any]:
+    optional = type(None) in get_args(get_args(cls)[0])
+    return _none_or(_http_url) if optional else _http_url
+
+
+def _is_literal(cls: Any) -> bool:
+    return get_origin(cls) is Literal
+
+
+def _literal_hook(cls: Any) -> Callable[[Any, Any], Any]:
+    allowed = get_args(cls)
+    choices = " or ".join(json.dumps(a) for a in allowed)
+
+    def structure(value: Any, _: Any) -> Any:
+        if not any(value == a and type(value) is type(a) for a in allowed):
+            raise ValueError(f"expected {choices}, got {json.dumps(value)}")
+        return value
 
     return structure
 
@@ -102,10 +182,30 @@ def _tuple_hook(cls: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         if value is None:
             return ()
         if type(value) is not list:
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        return tuple([item(v, inner) for v in value])
+            raise TypeError(f"expected an array, got {_json_type(value)}")
+        try:
+            return tuple([item(v, inner) for v in value])
+        except Exception:
+            # The slow path only when something is wrong: find which items, for the message.
+            raise _item_errors(value, item, inner) from None
 
     return structure
+
+
+def _item_errors(
+    value: list[Any], item: Callable[[Any, Any], Any], inner: Any
+) -> IterableValidationError:
+    errors = []
+    for index, v in enumerate(value):
+        try:
+            item(v, inner)
+        except Exception as exc:
+            exc.__notes__ = [
+                *getattr(exc, "__notes__", []),
+                IterableValidationNote("", index, inner),
+            ]
+            errors.append(exc)
+    return IterableValidationError("While structuring an array", errors, tuple)
 
 
 def _open_enum(enum: type[Any]) -> Callable[[Any, Any], Any]:
@@ -116,8 +216,30 @@ def _open_enum(enum: type[Any]) -> Callable[[Any, Any], Any]:
         if value is None:
             return None
         if type(value) is not str:
-            raise TypeError(f"expected a status string, got {type(value).__name__}")
+            raise TypeError(f"expected a status string, got {_json_type(value)}")
         return members.get(value, value)
+
+    return structure
+
+
+def _object_hook(cls: Any) -> Callable[[Any, Any], Any]:
+    """A model from a JSON object. A field HeyGen always sends that the model may lack
+    (ALWAYS_IN_REPLIES) must still be in the reply."""
+    always = [a for a in attrs.fields(cls) if always_in_replies(a)]
+    fields = make_dict_structure_fn(cls, converter)
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not dict:
+            raise TypeError(f"expected an object, got {_json_type(value)}")
+        missing = []
+        for field in always:
+            if field.name not in value:
+                error = KeyError(field.name)
+                error.__notes__ = [AttributeValidationNote("", field.name, field.type)]
+                missing.append(error)
+        if missing:
+            raise ClassValidationError(f"While structuring {cls.__name__}", missing, cls)
+        return fields(value, cls)
 
     return structure
 
@@ -127,6 +249,7 @@ converter.register_structure_hook(int, _strict_int)
 converter.register_structure_hook(float, _strict_float)
 converter.register_structure_hook(bool, _strict_bool)
 converter.register_structure_hook_func(lambda t: t == dict[str, Any], _strict_dict)
+converter.register_structure_hook_func(lambda t: t == dict[str, str], _string_map)
 converter.register_structure_hook(datetime, structure_timestamp)
 # Direct hooks for the optional scalars: cattrs' generic Optional wrapper costs a call each.
 converter.register_structure_hook(str | None, _none_or(_strict_str))
@@ -134,6 +257,9 @@ converter.register_structure_hook(int | None, _none_or(_strict_int))
 converter.register_structure_hook(float | None, _none_or(_strict_float))
 converter.register_structure_hook(datetime | None, _none_or(structure_timestamp))
 converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
+converter.register_structure_hook_factory(_is_http_url_type, _http_url_hook)
+converter.register_structure_hook_factory(_is_literal, _literal_hook)
+converter.register_structure_hook_factory(attrs.has, _object_hook)
 for _enum in (SessionStatus, VideoStatus):
     _hook = _open_enum(_enum)
     converter.register_structure_hook(_enum | str, _hook)
@@ -156,18 +282,57 @@ def _file_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
 
 def _structure_file(value: Any, _: Any) -> Any:
     if type(value) is not dict:
-        raise TypeError("a file must be an object")
+        raise TypeError(f"a file must be an object, got {_json_type(value)}")
     by_tag = {cls.type: cls for cls in FILE_TYPES}
     cls = by_tag.get(value.get("type"))  # type: ignore[arg-type]
     if cls is None:
         raise ValueError(f"unknown file type {value.get('type')!r}")
     fields = {k: v for k, v in value.items() if k != "type"}
+    _check_keys(cls, fields)
     return cls(**fields)
 
 
 for _file_cls in FILE_TYPES:
     converter.register_unstructure_hook(_file_cls, _file_unstructure(_file_cls))
 converter.register_structure_hook(AssetUrl | AssetId | AssetBase64, _structure_file)
+
+
+def _check_keys(cls: type[Any], value: dict[str, Any]) -> None:
+    """Refuse unknown keys (as HeyGen does, with a 400) and missing required ones."""
+    names = {a.name for a in attrs.fields(cls)}
+    extra = value.keys() - names
+    if extra:
+        raise ForbiddenExtraKeysError(None, cls, extra)
+    for a in attrs.fields(cls):
+        if a.default is attrs.NOTHING and a.name not in value:
+            raise ValidationError(a.name, "is required")
+
+
+def _request_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """A request body from JSON, checked by the model's own validators (they name the field).
+
+    This serves FakeHeyGen, which must answer bad input as HeyGen does.
+    """
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not dict:
+            raise TypeError(f"expected an object, got {_json_type(value)}")
+        _check_keys(cls, value)
+        fields = dict(value)
+        files = fields.get("files")
+        if type(files) is list:
+            parsed = []
+            for index, file in enumerate(files):
+                try:
+                    parsed.append(_structure_file(file, None))
+                except ValidationError as exc:
+                    raise ValidationError(f"files[{index}].{exc.field}", exc.message) from None
+                except (TypeError, ValueError, ForbiddenExtraKeysError) as exc:
+                    raise ValidationError(f"files[{index}]", str(exc)) from None
+            fields["files"] = parsed
+        return cls(**fields)
+
+    return structure
 
 
 def _omit_none(cls: type[Any]) -> None:
@@ -177,13 +342,15 @@ def _omit_none(cls: type[Any]) -> None:
     converter.register_unstructure_hook(cls, hook)
 
 
-for _request_cls in (CreateSessionRequest, CreateVideoAgentRequest, SendMessageRequest):
+REQUEST_TYPES = (
+    CreateSessionRequest,
+    CreateVideoAgentRequest,
+    SendMessageRequest,
+    SendVideoAgentMessageRequest,
+)
+for _request_cls in REQUEST_TYPES:
     _omit_none(_request_cls)
-    # Request structuring serves FakeHeyGen, which must refuse unknown fields as HeyGen does.
-    converter.register_structure_hook(
-        _request_cls,
-        make_dict_structure_fn(_request_cls, converter, _cattrs_forbid_extra_keys=True),
-    )
+    converter.register_structure_hook(_request_cls, _request_hook(_request_cls))
 
 
 _unstructure_hooks: dict[type[Any], Callable[[Any], Any]] = {}
@@ -200,9 +367,50 @@ def unstructure(obj: Any) -> Any:
 
 
 def structure(data: Any, cls: type[T]) -> T:
-    """Build `cls` from decoded JSON; TypeError, ValueError or KeyError when it does not fit."""
+    """Build `cls` from decoded JSON.
+
+    Raises what `describe_error` explains: cattrs' ClassValidationError for a reply model
+    that does not fit, ValidationError for a request field its validator refuses,
+    ForbiddenExtraKeysError for a request with unknown fields, TypeError or ValueError else.
+    """
     hook = _structure_hooks.get(cls)
     if hook is None:
         hook = _structure_hooks[cls] = converter.get_structure_hook(cls)
     result: T = hook(data, cls)
     return result
+
+
+def describe_error(exc: BaseException) -> str:
+    """Why a value did not fit, naming each field by its path: ``messages[0].role: ...``.
+
+    Never shows Python internals (type reprs, cattrs' wrapper messages).
+    """
+    problems = ((path.lstrip("."), problem) for path, problem in _problems(exc, ""))
+    return "; ".join(f"{path}: {problem}" if path else problem for path, problem in problems)
+
+
+def _problems(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            yield from _problems(sub, path + _step(note))
+        for sub in without:
+            yield from _problems(sub, path)
+    elif isinstance(exc, KeyError):
+        yield path, "required field missing"
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        yield path, f"unknown fields {', '.join(sorted(exc.extra_fields))}"
+    elif isinstance(exc, ValidationError):
+        yield _join(path, exc.field), exc.message
+    else:
+        yield path, str(exc)
+
+
+def _step(note: AttributeValidationNote | IterableValidationNote) -> str:
+    if isinstance(note, AttributeValidationNote):
+        return f".{note.name}"
+    return f"[{json.dumps(note.index)}]"
+
+
+def _join(path: str, field: str) -> str:
+    return f"{path}.{field}" if path else field

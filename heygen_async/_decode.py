@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from . import _json
-from ._convert import structure
+from ._convert import describe_error, structure
 from ._errors import APIError, APIResponseValidationError, error_class_for
 from ._retry import parse_retry_after
 
@@ -117,8 +117,8 @@ def model(data: Any, cls: type[T], status: int, headers: Mapping[str, str], body
     """Structure `data` into `cls`, turning any mismatch into APIResponseValidationError."""
     try:
         return structure(data, cls)
-    except Exception as exc:  # TypeError, ValueError, KeyError or one of cattrs' own
-        problem = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+    except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
+        problem = describe_error(exc)
         raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None
 
 

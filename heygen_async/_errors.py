@@ -22,7 +22,11 @@ HeyGenError
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # the models import this module: only type checkers may import them here
+    from .models.sessions import Session
+    from .models.videos import Video
 
 __all__ = [
     "APIConnectionError",
@@ -185,7 +189,7 @@ class SessionFailedError(HeyGenError):
     `session` is the last state seen; its `messages` usually say why.
     """
 
-    def __init__(self, message: str, session: Any) -> None:
+    def __init__(self, message: str, session: Session) -> None:
         super().__init__(message)
         self.session = session
 
@@ -193,7 +197,7 @@ class SessionFailedError(HeyGenError):
 class VideoFailedError(HeyGenError):
     """A video ended in `failed`; `video` carries `failure_code` and `failure_message`."""
 
-    def __init__(self, message: str, video: Any) -> None:
+    def __init__(self, message: str, video: Video) -> None:
         super().__init__(message)
         self.video = video
 
@@ -201,7 +205,7 @@ class VideoFailedError(HeyGenError):
 class WaitTimeoutError(HeyGenError, TimeoutError):
     """`wait` ran past its timeout; `last` is the last state seen (or None)."""
 
-    def __init__(self, message: str, last: Any) -> None:
+    def __init__(self, message: str, last: Session | Video | None) -> None:
         super().__init__(message)
         self.last = last
 

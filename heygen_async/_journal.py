@@ -13,7 +13,13 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from ._errors import APIConnectionError, ConfigurationError, InternalServerError, RateLimitError
+from ._errors import (
+    APIConnectionError,
+    ConfigurationError,
+    InternalServerError,
+    RateLimitError,
+    VideoFailedError,
+)
 
 try:
     import fcntl
@@ -97,3 +103,15 @@ def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as f:
         f.seek(-1, os.SEEK_END)
         return f.read(1) == b"\n"
+
+
+def describe_error(error: BaseException) -> dict[str, Any]:
+    """An error as JSON: its class, message, and HeyGen's status, code and request id."""
+    described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    for name in ("status", "code", "request_id"):
+        value = getattr(error, name, None)
+        if value is not None:
+            described[name] = value
+    if isinstance(error, VideoFailedError):
+        described["video_id"] = error.video.id
+    return described

@@ -32,7 +32,7 @@ import attrs
 from . import _constants as C
 from . import _journal as J
 from ._convert import unstructure
-from ._errors import HeyGenError, SessionFailedError, ValidationError, VideoFailedError
+from ._errors import HeyGenError, SessionFailedError, ValidationError
 from ._journal import Journal
 from ._requests import build_model, idempotency_key
 from .models import Session, SessionStatus, Video
@@ -331,7 +331,7 @@ class _Runner:
             return await self._finish(item, session)
         except HeyGenError as exc:
             doubt = J.in_doubt(exc) if session is None else None
-            self._note(item, J.FAILED, error=describe_error(exc), in_doubt=doubt)
+            self._note(item, J.FAILED, error=J.describe_error(exc), in_doubt=doubt)
             return BatchResult(item.index, item.raw, session, exc)
 
     def _finished(self, entry: dict[str, Any]) -> bool:
@@ -395,18 +395,6 @@ class _Runner:
     def _note(self, item: _Item, status: str, **fields: Any) -> None:
         if self.journal is not None and item.key is not None:
             self.journal.record(item.key, index=item.index, status=status, **fields)
-
-
-def describe_error(error: BaseException) -> dict[str, Any]:
-    """An error as JSON: its class, message, and HeyGen's status, code and request id."""
-    described: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
-    for name in ("status", "code", "request_id"):
-        value = getattr(error, name, None)
-        if value is not None:
-            described[name] = value
-    if isinstance(error, VideoFailedError):
-        described["video_id"] = error.video.id
-    return described
 
 
 def _worker_count(

@@ -1,15 +1,15 @@
-"""Checks JSON bodies against ../shared/reference/heygen-openapi.reconstructed.json."""
+"""Checks JSON bodies against HeyGen's OpenAPI document, the copy heygen_async.testing ships."""
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from openapi_schema_validator import OAS30Validator
 
-SPEC = Path(__file__).resolve().parents[2] / "shared/reference/heygen-openapi.reconstructed.json"
+SPEC = importlib.resources.files("heygen_async.testing").joinpath("heygen-openapi.v3.json")
 
 
 class OpenAPI:
@@ -26,7 +26,7 @@ class OpenAPI:
 
     @classmethod
     def load(cls) -> OpenAPI:
-        return cls(json.loads(SPEC.read_text()))
+        return cls(json.loads(SPEC.read_text("utf-8")))
 
     def _resolve(self, node: Any) -> Any:
         if isinstance(node, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import signal
@@ -13,13 +14,19 @@ from typing import Any
 import pytest
 
 from heygen_async import cli
+from heygen_async.cli.progress import ProgressView
 from heygen_async.testing import FakeHeyGen
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 async def _run(
-    fake: FakeHeyGen | None, *args: str, key: str | None = "test-key", timeout: float = 60
+    fake: FakeHeyGen | None,
+    *args: str,
+    key: str | None = "test-key",
+    timeout: float = 60,
+    stdin: bytes | None = None,
+    module: str = "heygen_async",
 ) -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
     if key is not None:
@@ -29,19 +36,50 @@ async def _run(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "heygen_async",
+        module,
         *args,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else None,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
+    except TimeoutError:
+        process.kill()  # a hung command fails its test instead of outliving it
+        await process.wait()
+        raise
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+async def _feed_fifo(path: Path, data: bytes, timeout: float = 20) -> None:
+    """Write `data` into the FIFO once, when its reader opens it, then close it (end of input)."""
+    assert len(data) <= 4096  # at most PIPE_BUF: one non-blocking write takes it all
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: no reader has opened it yet
+                    raise
+                await asyncio.sleep(0.01)
+    try:
+        assert os.write(fd, data) == len(data)
+    finally:
+        os.close(fd)
+
+
+def _piped_input(count: int) -> bytes:
+    """`count` prompts as JSON lines, with a bad line as line 3."""
+    lines = [json.dumps({"prompt": f"piped {i}"}) for i in range(count)]
+    lines.insert(2, "not json")
+    return ("\n".join(lines) + "\n").encode()
 
 
 async def test_batch_jsonl_end_to_end(tmp_path: Path) -> None:
@@ -103,6 +141,42 @@ async def test_batch_bad_lines_fatal_sends_nothing(tmp_path: Path) -> None:
     assert "in.jsonl:4:" in stderr
     assert "nothing was sent" in stderr
     assert fake.requests == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+async def test_batch_reads_a_fifo_input_once(tmp_path: Path) -> None:
+    # A FIFO gives its content to one reader only: opening it a second time (to count, then
+    # to send) would block for ever, and the timeout fails the test.
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "results.jsonl"
+    async with FakeHeyGen(step_seconds=None) as fake:
+        feeding = asyncio.create_task(_feed_fifo(fifo, _piped_input(6)))
+        code, stdout, stderr = await _run(
+            fake, "batch", str(fifo), "--out", str(out), "--json", timeout=20
+        )
+        await feeding
+    assert code == 1, stderr  # the bad line counts as a failure
+    summary = json.loads(stdout)
+    assert (summary["items"], summary["created"], summary["bad_lines"]) == (7, 6, 1)
+    assert "6/6" in stderr  # the total is known although the input was read only once
+    assert f"{fifo}:3: skipped: not valid JSON" in stderr
+    assert sorted(r["line"] for r in _lines(out)) == list(range(1, 8))
+    assert sorted(s.prompt for s in fake.sessions.values()) == [f"piped {i}" for i in range(6)]
+
+
+async def test_batch_reads_stdin_given_as_dash(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    async with FakeHeyGen(step_seconds=None) as fake:
+        code, stdout, stderr = await _run(
+            fake, "batch", "-", "--out", str(out), "--json", stdin=_piped_input(5), timeout=20
+        )
+    assert code == 1, stderr
+    summary = json.loads(stdout)
+    assert (summary["items"], summary["created"], summary["bad_lines"]) == (6, 5, 1)
+    assert "<stdin>:3: skipped: not valid JSON" in stderr
+    assert "5/5" in stderr
+    assert sorted(s.prompt for s in fake.sessions.values()) == [f"piped {i}" for i in range(5)]
 
 
 async def test_batch_wait_and_download(tmp_path: Path) -> None:
@@ -193,6 +267,14 @@ async def test_create_get_wait_styles_commands(tmp_path: Path) -> None:
         assert code == 0 and json.loads(stdout)["session_id"] in fake.sessions
 
 
+async def test_runs_as_python_dash_m_heygen_async_cli() -> None:
+    async with FakeHeyGen(step_seconds=None) as fake:
+        code, stdout, stderr = await _run(fake, "styles", "--json", module="heygen_async.cli")
+    assert code == 0, stderr
+    assert all(json.loads(line)["style_id"] for line in stdout.splitlines())
+    assert stdout.strip()
+
+
 async def test_key_comes_from_env_or_file_never_an_argument(tmp_path: Path) -> None:
     async with FakeHeyGen(step_seconds=None) as fake:
         code, _, stderr = await _run(fake, "styles", key=None)
@@ -228,7 +310,7 @@ def test_progress_line_format() -> None:
         retried=4,
         elapsed=10.0,
     )
-    line = cli.ProgressView.line(progress, bar=True)
+    line = ProgressView.line(progress, bar=True)
     assert line.startswith("[############............] 50/100")
     assert "3 failed" in line and "4 retried" in line and "10 in flight" in line
     assert "5.0/s" in line and "ETA 10s" in line

@@ -18,6 +18,8 @@ from .fake_thread import fake_in_thread
 
 SESSION_REPLY = {"data": {"session_id": "sess_1", "created_at": 1711382400}}
 
+ME = {"username": "u", "email": None, "first_name": None, "last_name": None}
+
 
 def test_key_from_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEYGEN_API_KEY", "from-env")
@@ -185,7 +187,7 @@ def test_use_from_a_second_live_loop_is_a_clear_error() -> None:
     first = asyncio.new_event_loop()
     try:
         with aioresponses() as mocked:
-            mocked.get("https://api.test/v3/users/me", payload={"data": {"username": "u"}})
+            mocked.get("https://api.test/v3/users/me", payload={"data": ME})
             first.run_until_complete(client.users.me())
             with pytest.raises(RuntimeError, match="another event loop"):
                 asyncio.run(client.users.me())
@@ -197,7 +199,7 @@ def test_use_from_a_second_live_loop_is_a_clear_error() -> None:
 def test_a_loop_closed_without_finalising_is_forgotten_quietly() -> None:
     client = hg.AsyncHeyGen("k", base_url="https://api.test")
     with aioresponses() as mocked:
-        mocked.get("https://api.test/v3/users/me", payload={"data": {"username": "u"}}, repeat=True)
+        mocked.get("https://api.test/v3/users/me", payload={"data": ME}, repeat=True)
         loop = asyncio.new_event_loop()
         loop.run_until_complete(client.users.me())
         loop.close()  # no shutdown_asyncgens: the pool could not be closed on its loop

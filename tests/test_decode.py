@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from multidict import CIMultiDict
 
 import heygen_async as hg
 from heygen_async import _decode
+from heygen_async.models.assets import DirectUpload
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -140,3 +143,217 @@ def test_malformed_success_replies_raise_a_typed_error(body: bytes) -> None:
     assert isinstance(caught.value, hg.APIError)
     assert caught.value.body == body.decode()
     assert caught.value.request_id == "req_123"
+
+
+# -- reply models follow the schema: required fields required, optional ones optional ---------
+
+_COMPLETE: list[tuple[type[Any], dict[str, Any], set[str]]] = [
+    (
+        hg.Session,
+        {
+            "session_id": "s",
+            "status": "completed",
+            "created_at": 1711382400,
+            "video_id": "v",
+            "progress": 100,
+            "title": "t",
+            "messages": [],
+        },
+        {"session_id", "created_at"},  # status too, except in the interactive create reply
+    ),
+    (
+        hg.SessionMessage,
+        {"role": "model", "content": "c", "type": "text", "created_at": 1, "resource_ids": ["r"]},
+        {"role", "content", "type"},
+    ),
+    (
+        hg.SessionSummary,
+        {"session_id": "s", "created_at": 1, "title": "t"},
+        {"session_id", "created_at"},
+    ),
+    (hg.MessageReceipt, {"session_id": "s", "run_id": "r", "title": "t"}, {"session_id", "run_id"}),
+    (
+        hg.SessionResource,
+        {
+            "resource_id": "r",
+            "resource_type": "image",
+            "source_type": "generated",
+            "url": "https://x/r.png",
+            "thumbnail_url": None,
+            "preview_url": None,
+            "created_at": 1,
+            "metadata": {"w": 1},
+        },
+        {"resource_id", "resource_type"},
+    ),
+    (
+        hg.Style,
+        {
+            "style_id": "st",
+            "name": "n",
+            "thumbnail_url": None,
+            "preview_video_url": None,
+            "tags": ["a"],
+            "aspect_ratio": "16:9",
+        },
+        {"style_id", "name"},
+    ),
+    (hg.Video, json.loads((SAMPLES / "200_get_video.json").read_bytes())["data"], {"id", "status"}),
+    (
+        hg.Asset,
+        {"asset_id": "a", "url": "https://x/a.png", "mime_type": "image/png", "size_bytes": 3},
+        {"asset_id", "url", "mime_type", "size_bytes"},
+    ),
+    (
+        DirectUpload,
+        json.loads((SAMPLES / "200_direct_upload.json").read_bytes())["data"],
+        {"asset_id", "upload_url", "upload_headers", "expires_in_seconds", "max_bytes", "status"},
+    ),
+    (
+        hg.Account,
+        {
+            "username": "u",
+            "email": None,
+            "first_name": None,
+            "last_name": None,
+            "billing_type": "wallet",
+            "wallet": {"currency": "usd", "remaining_balance": 1.5},
+            "subscription": None,
+            "usage_based": None,
+        },
+        {"username", "email", "first_name", "last_name"},
+    ),
+]
+_FIELD_CASES = [
+    (cls, data, field, field in required)
+    for cls, data, required in _COMPLETE
+    for field in data
+    if field != "watermark"
+]
+
+
+def _reply(data: Any) -> bytes:
+    return json.dumps({"data": data}).encode()
+
+
+@pytest.mark.parametrize(
+    ("cls", "data", "field", "required"),
+    _FIELD_CASES,
+    ids=[f"{c.__name__}.{f}" for c, _, f, _ in _FIELD_CASES],
+)
+def test_a_reply_without_a_field_parses_only_if_the_schema_says_optional(
+    cls: type[Any], data: dict[str, Any], field: str, required: bool
+) -> None:
+    body = _reply({k: v for k, v in data.items() if k != field})
+    if not required:
+        assert _decode.data_model(200, _headers(), body, cls)
+        return
+    with pytest.raises(hg.APIResponseValidationError) as caught:
+        _decode.data_model(200, _headers(), body, cls)
+    assert f"{cls.__name__}: {field}: required field missing" in caught.value.message
+
+
+@pytest.mark.parametrize(("cls", "data"), [(c, d) for c, d, _ in _COMPLETE])
+def test_complete_replies_with_unknown_fields_parse(cls: type[Any], data: dict[str, Any]) -> None:
+    parsed = _decode.data_model(200, _headers(), _reply({**data, "added_later": [1]}), cls)
+    assert type(parsed) is cls
+
+
+def test_message_receipt_of_both_families() -> None:
+    body = (SAMPLES / "200_send_message.json").read_bytes()
+    receipt = _decode.data_model(200, _headers(), body, hg.MessageReceipt)
+    assert (receipt.session_id, receipt.run_id, receipt.title) == (
+        "sess_abc123",
+        "run_9f2c",
+        "Product teaser",
+    )
+    with pytest.raises(hg.APIResponseValidationError, match="run_id: required field missing"):
+        _decode.data_model(200, _headers(), _reply({"session_id": "s"}), hg.MessageReceipt)
+
+
+def test_a_session_rebuilt_by_the_sdk_may_lack_created_at_but_a_reply_may_not() -> None:
+    assert hg.Session(session_id="s").created_at is None
+    with pytest.raises(hg.APIResponseValidationError, match="created_at: required field missing"):
+        _decode.data_model(200, _headers(), _reply({"session_id": "s"}), hg.Session)
+
+
+# -- URLs the SDK fetches itself: a bad one is a bad reply, not a later connection error -------
+
+
+@pytest.mark.parametrize(
+    "url", ["/v/vid_42.mp4", "files.heygen.ai/vid_42.mp4", "ftp://x.example/a.mp4", "https://", ""]
+)
+def test_a_video_url_that_is_not_absolute_http_is_a_malformed_reply(url: str) -> None:
+    body = _reply({"id": "vid_42", "status": "completed", "video_url": url})
+    with pytest.raises(hg.APIResponseValidationError) as caught:
+        _decode.data_model(200, _headers(), body, hg.Video)
+    assert caught.value.message == (
+        f"HeyGen's reply could not be read: Video: video_url: "
+        f"expected an absolute http(s) URL, got {url!r}"
+    )
+
+
+def test_a_video_without_url_yet_and_a_recorded_one_parse() -> None:
+    pending = _reply({"id": "v", "status": "processing", "video_url": None})
+    assert _decode.data_model(200, _headers(), pending, hg.Video).video_url is None
+    video = _decode.data_model(
+        200, _headers(), (SAMPLES / "200_get_video.json").read_bytes(), hg.Video
+    )
+    assert video.video_url == "https://files.heygen.ai/vid_42.mp4?Expires=1712000000"
+    assert video.status is hg.VideoStatus.COMPLETED
+    assert video.duration == 31.5
+
+
+def _direct_upload(**changes: Any) -> bytes:
+    data = json.loads((SAMPLES / "200_direct_upload.json").read_bytes())["data"]
+    return _reply({**data, **changes})
+
+
+def test_direct_upload_ticket_parses() -> None:
+    ticket = _decode.data_model(200, _headers(), _direct_upload(), DirectUpload)
+    assert ticket.upload_url.startswith("https://uploads.s3.amazonaws.com/")
+    assert ticket.upload_headers == {"Content-Type": "video/mp4", "x-amz-checksum-sha256": "q1w2e3"}
+
+
+@pytest.mark.parametrize("url", ["/upload/ast_77", "s3://bucket/ast_77", "https:///nohost"])
+def test_a_relative_or_foreign_upload_url_is_a_malformed_reply(url: str) -> None:
+    with pytest.raises(
+        hg.APIResponseValidationError, match="DirectUpload: upload_url: expected an"
+    ):
+        _decode.data_model(200, _headers(), _direct_upload(upload_url=url), DirectUpload)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"X-Foo": 5}, 'upload_headers["X-Foo"]: must be a string, got a number'),
+        ({"X-Foo": None}, 'upload_headers["X-Foo"]: must be a string, got null'),
+        (
+            {"a": "ok", "X-Foo": {"v": 1}},
+            'upload_headers["X-Foo"]: must be a string, got an object',
+        ),
+        (["X-Foo"], "upload_headers: expected an object, got an array"),
+    ],
+)
+def test_upload_headers_that_are_not_all_strings_name_the_header(
+    headers: Any, expected: str
+) -> None:
+    with pytest.raises(hg.APIResponseValidationError) as caught:
+        _decode.data_model(200, _headers(), _direct_upload(upload_headers=headers), DirectUpload)
+    assert caught.value.message == f"HeyGen's reply could not be read: DirectUpload: {expected}"
+
+
+def test_malformed_reply_messages_name_the_field_path() -> None:
+    body = _reply(
+        {
+            "session_id": "s",
+            "created_at": 1,
+            "messages": [{"role": "model", "content": 5, "type": "text"}],
+        }
+    )
+    with pytest.raises(hg.APIResponseValidationError) as caught:
+        _decode.data_model(200, _headers(), body, hg.Session)
+    assert caught.value.message == (
+        "HeyGen's reply could not be read: Session: "
+        "messages[0].content: expected a string, got a number"
+    )

@@ -171,6 +171,9 @@ async def test_the_direct_upload_put_is_retried(vtime: VirtualTime, tmp_path: Pa
                 "asset_id": "a1",
                 "upload_url": "https://storage.test/put/a1",
                 "upload_headers": {"Content-Type": "video/mp4"},
+                "expires_in_seconds": 900,
+                "max_bytes": 5 * 1024**3,
+                "status": "pending",
             }
             return MockResponse(200, json={"data": data})
         if request.method == "PUT":
@@ -180,7 +183,12 @@ async def test_the_direct_upload_put_is_retried(vtime: VirtualTime, tmp_path: Pa
             return MockResponse(200)
         assert request.url.endswith("/v3/assets/a1/complete")
         completes.append(request.json())
-        asset = {"asset_id": "a1", "url": "https://cdn.test/a1", "mime_type": "video/mp4"}
+        asset = {
+            "asset_id": "a1",
+            "url": "https://cdn.test/a1",
+            "mime_type": "video/mp4",
+            "size_bytes": 33 * 1024 * 1024,
+        }
         return MockResponse(200, json={"data": asset})
 
     client = client_for(handler, vtime)

@@ -36,6 +36,7 @@ EXPECTED = {
     "RateLimitError",
     "RetryPolicy",
     "SendMessageRequest",
+    "SendVideoAgentMessageRequest",
     "Session",
     "SessionFailedError",
     "SessionMessage",

@@ -336,7 +336,8 @@ async def test_gets_are_retried_too(make_client: Any) -> None:
     url = "https://api.test/v3/video-agents/sessions/sess_1"
     with aioresponses() as mocked:
         mocked.get(url, **_error(502, "bad_gateway"))
-        mocked.get(url, payload={"data": {"session_id": "sess_1", "status": "processing"}})
+        session_data = {"session_id": "sess_1", "status": "processing", "created_at": 1}
+        mocked.get(url, payload={"data": session_data})
         session = await client.sessions.get("sess_1")
         calls = _sent(mocked, "GET", url)
     assert session.status is hg.SessionStatus.PROCESSING

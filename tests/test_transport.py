@@ -197,7 +197,7 @@ async def test_a_client_given_a_transport_opens_no_aiohttp_session(
         raise AssertionError("an aiohttp session was opened")
 
     monkeypatch.setattr(aiohttp, "ClientSession", no_sessions)
-    data = {"session_id": "s1", "status": "thinking"}
+    data = {"session_id": "s1", "status": "thinking", "created_at": 1}
     mock = MockTransport(lambda request: MockResponse(200, json={"data": data}))
     async with hg.AsyncHeyGen("k", base_url="https://api.test", transport=mock) as client:
         assert (await client.sessions.create(prompt="p")).session_id == "s1"

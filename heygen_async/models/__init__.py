@@ -1,6 +1,6 @@
 """attrs models of the HeyGen Video Agent API, one module per area."""
 
-from .assets import Asset, DirectUpload
+from .assets import Asset
 from .files import AssetBase64, AssetId, AssetUrl, FileInput
 from .sessions import (
     SESSION_NEEDS_INPUT_STATUSES,
@@ -9,6 +9,7 @@ from .sessions import (
     CreateVideoAgentRequest,
     MessageReceipt,
     SendMessageRequest,
+    SendVideoAgentMessageRequest,
     Session,
     SessionMessage,
     SessionResource,
@@ -30,10 +31,10 @@ __all__ = [
     "AssetUrl",
     "CreateSessionRequest",
     "CreateVideoAgentRequest",
-    "DirectUpload",
     "FileInput",
     "MessageReceipt",
     "SendMessageRequest",
+    "SendVideoAgentMessageRequest",
     "Session",
     "SessionMessage",
     "SessionResource",

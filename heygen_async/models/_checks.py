@@ -1,4 +1,4 @@
-"""Field validators shared by the request models: each raises ValidationError naming the field."""
+"""Field checks shared by the models: validators raise ValidationError naming the field."""
 
 from __future__ import annotations
 
@@ -12,6 +12,32 @@ import attrs
 
 from .._constants import PROMPT_MAX_CHARS
 from .._errors import ValidationError
+
+# Metadata of a reply field HeyGen always sends that the model still lets the SDK leave out
+# (a Session rebuilt from a batch journal has no created_at): parsing a reply requires it.
+ALWAYS_IN_REPLIES = {"always_in_replies": True}
+
+
+def always_in_replies(field: attrs.Attribute[Any]) -> bool:
+    return bool(field.metadata.get("always_in_replies"))
+
+
+class HttpUrl:
+    """Marks a reply field the SDK itself fetches: it must be an absolute http(s) URL.
+
+    Used as ``Annotated[str, HTTP_URL]``; the converter checks it while parsing the reply.
+    """
+
+    def __repr__(self) -> str:
+        return "HTTP_URL"
+
+
+HTTP_URL = HttpUrl()
+
+
+def is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -60,6 +86,11 @@ def boolean(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise ValidationError(attribute.name, f"must be True or False, not {value!r}")
 
 
+def optional_boolean(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        boolean(_, attribute, value)
+
+
 def orientation(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and value not in ("landscape", "portrait"):
         raise ValidationError(attribute.name, f"must be 'landscape' or 'portrait', not {value!r}")
@@ -79,8 +110,7 @@ def callback_url(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         return
     if type(value) is not str:
         raise ValidationError(attribute.name, f"must be a str or None, not {type(value).__name__}")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value):
         raise ValidationError(attribute.name, f"must be an http(s) URL, not {value!r}")
 
 

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import attrs
+
+from ._checks import HTTP_URL
 
 
 @attrs.frozen(kw_only=True)
 class Asset:
-    """An uploaded file; attach it to a session with `AssetId(asset.asset_id)`."""
+    """An uploaded file; attach it to a session with `AssetId(asset.asset_id)`.
+
+    `status` comes only with a finished direct upload (e.g. "processing").
+    """
 
     asset_id: str
-    url: str | None = None
-    mime_type: str | None = None
-    size_bytes: int | None = None
+    url: str
+    mime_type: str
+    size_bytes: int
     status: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class DirectUpload:
-    """Step one of a large upload: where to PUT the bytes, and the headers to send verbatim."""
+    """Step one of a large upload: where to PUT the bytes, and the headers to send verbatim.
+
+    A reply whose `upload_url` is not an absolute http(s) URL, or whose headers are not all
+    strings, does not parse (APIResponseValidationError), so nothing is ever PUT to it.
+    """
 
     asset_id: str
-    upload_url: str
-    upload_headers: dict[str, str] = attrs.field(factory=dict)
-    expires_in_seconds: int | None = None
-    max_bytes: int | None = None
-    status: str | None = None
+    upload_url: Annotated[str, HTTP_URL]
+    upload_headers: dict[str, str]
+    expires_in_seconds: int
+    max_bytes: int
+    status: str

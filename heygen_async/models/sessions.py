@@ -32,78 +32,101 @@ Orientation = Literal["landscape", "portrait"]
 Mode = Literal["generate", "chat"]
 
 
+def _documented_order(_: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """Put each family's own fields where its documented signature (and JSON body) has them.
+
+    A field with ``metadata={"after": name}`` moves to just after `name`; the shared fields of
+    the base class keep their order.
+    """
+    ordered = [f for f in fields if "after" not in f.metadata]
+    for field in fields:
+        if "after" in field.metadata:
+            at = next(i for i, f in enumerate(ordered) if f.name == field.metadata["after"])
+            ordered.insert(at + 1, field)
+    return ordered
+
+
+def _optional_id(*, after: str | None = None) -> Any:
+    metadata = {} if after is None else {"after": after}
+    return attrs.field(default=None, kw_only=True, validator=_checks.optional_id, metadata=metadata)
+
+
+def _files() -> Any:
+    return attrs.field(
+        default=None, kw_only=True, converter=_checks.to_tuple, validator=check_files
+    )
+
+
 @attrs.frozen
-class CreateSessionRequest:
+class _CreateFields:
+    """The fields both create bodies share; each API's request class adds its own."""
+
+    prompt: str = attrs.field(validator=_checks.text)
+    avatar_id: str | None = _optional_id()
+    voice_id: str | None = _optional_id()
+    style_id: str | None = _optional_id()
+    orientation: Orientation | None = attrs.field(
+        default=None, kw_only=True, validator=_checks.orientation
+    )
+    files: tuple[FileInput, ...] | None = _files()
+    callback_url: str | None = attrs.field(
+        default=None, kw_only=True, validator=_checks.callback_url
+    )
+    callback_id: str | None = attrs.field(
+        default=None, kw_only=True, validator=_checks.optional_str
+    )
+    incognito_mode: bool = attrs.field(default=False, kw_only=True, validator=_checks.boolean)
+
+
+@attrs.frozen(field_transformer=_documented_order)
+class CreateSessionRequest(_CreateFields):
     """The body of POST /v3/video-agents/sessions (the interactive sessions API)."""
 
-    prompt: str = attrs.field(validator=_checks.text)
-    avatar_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    voice_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    style_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    orientation: Orientation | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.orientation
+    auto_proceed: bool = attrs.field(
+        default=False, kw_only=True, validator=_checks.boolean, metadata={"after": "files"}
     )
-    files: tuple[FileInput, ...] | None = attrs.field(
-        default=None, kw_only=True, converter=_checks.to_tuple, validator=check_files
-    )
-    auto_proceed: bool = attrs.field(default=False, kw_only=True, validator=_checks.boolean)
-    callback_url: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.callback_url
-    )
-    callback_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.optional_str
-    )
-    incognito_mode: bool = attrs.field(default=False, kw_only=True, validator=_checks.boolean)
 
 
-@attrs.frozen
-class CreateVideoAgentRequest:
+@attrs.frozen(field_transformer=_documented_order)
+class CreateVideoAgentRequest(_CreateFields):
     """The body of POST /v3/video-agents (the current API; it has no `auto_proceed`)."""
 
-    prompt: str = attrs.field(validator=_checks.text)
     mode: Mode = attrs.field(
-        default="generate", kw_only=True, validator=_checks.one_of("generate", "chat")
+        default="generate",
+        kw_only=True,
+        validator=_checks.one_of("generate", "chat"),
+        metadata={"after": "prompt"},
     )
-    avatar_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    voice_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    style_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    brand_kit_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.optional_id
-    )
-    orientation: Orientation | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.orientation
-    )
-    files: tuple[FileInput, ...] | None = attrs.field(
-        default=None, kw_only=True, converter=_checks.to_tuple, validator=check_files
-    )
-    callback_url: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.callback_url
-    )
-    callback_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.optional_str
-    )
-    incognito_mode: bool = attrs.field(default=False, kw_only=True, validator=_checks.boolean)
+    brand_kit_id: str | None = _optional_id(after="style_id")
 
 
 @attrs.frozen
-class SendMessageRequest:
-    """The body of a follow-up message (both APIs; `auto_proceed` only on the sessions API)."""
+class _MessageFields:
+    """The fields both send-message bodies share; each API's request class adds its own."""
 
     message: str = attrs.field(validator=_checks.text)
-    avatar_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    voice_id: str | None = attrs.field(default=None, kw_only=True, validator=_checks.optional_id)
-    brand_kit_id: str | None = attrs.field(
-        default=None, kw_only=True, validator=_checks.optional_id
-    )
-    files: tuple[FileInput, ...] | None = attrs.field(
-        default=None, kw_only=True, converter=_checks.to_tuple, validator=check_files
-    )
-    auto_proceed: bool | None = attrs.field(default=None, kw_only=True)
+    avatar_id: str | None = _optional_id()
+    voice_id: str | None = _optional_id()
+    files: tuple[FileInput, ...] | None = _files()
 
-    @auto_proceed.validator
-    def _check_auto_proceed(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            _checks.boolean(self, attribute, value)
+
+@attrs.frozen
+class SendMessageRequest(_MessageFields):
+    """The body of POST /v3/video-agents/sessions/{id}/messages (the interactive sessions API).
+
+    `auto_proceed=None` leaves the field out (HeyGen's default, False).
+    """
+
+    auto_proceed: bool | None = attrs.field(
+        default=None, kw_only=True, validator=_checks.optional_boolean
+    )
+
+
+@attrs.frozen(field_transformer=_documented_order)
+class SendVideoAgentMessageRequest(_MessageFields):
+    """The body of POST /v3/video-agents/{id} (the current API; it has no `auto_proceed`)."""
+
+    brand_kit_id: str | None = _optional_id(after="voice_id")
 
 
 @attrs.frozen(kw_only=True)
@@ -112,7 +135,7 @@ class SessionMessage:
 
     role: str
     content: str
-    type: str | None = None
+    type: str  # "text", "resource" or "error" today; kept as sent
     created_at: datetime | None = None
     resource_ids: tuple[str, ...] = ()
 
@@ -127,7 +150,8 @@ class Session:
 
     session_id: str
     status: SessionStatus | str | None = None
-    created_at: datetime | None = None
+    # In every reply; None only on a Session the SDK rebuilds from a batch journal.
+    created_at: datetime | None = attrs.field(default=None, metadata=_checks.ALWAYS_IN_REPLIES)
     video_id: str | None = None
     progress: int | None = None
     title: str | None = None
@@ -147,7 +171,7 @@ class SessionSummary:
     """One entry of `video_agents.list()`."""
 
     session_id: str
-    created_at: datetime | None = None
+    created_at: datetime
     title: str | None = None
 
 
@@ -156,7 +180,7 @@ class MessageReceipt:
     """HeyGen's acknowledgement of a message: the run it started."""
 
     session_id: str
-    run_id: str | None = None
+    run_id: str
     title: str | None = None
 
 

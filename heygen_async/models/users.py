@@ -12,9 +12,10 @@ class Account:
     """Who the key belongs to and how it is billed; exactly one of the billing blocks is set."""
 
     username: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    # In every reply, though HeyGen may not know them (null).
+    email: str | None
+    first_name: str | None
+    last_name: str | None
     billing_type: str | None = None
     wallet: dict[str, Any] | None = None
     subscription: dict[str, Any] | None = None

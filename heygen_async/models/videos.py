@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 import attrs
+
+from ._checks import HTTP_URL
 
 
 class VideoStatus(StrEnum):
@@ -24,14 +27,18 @@ VIDEO_TERMINAL_STATUSES = frozenset({VideoStatus.COMPLETED, VideoStatus.FAILED})
 
 @attrs.frozen(kw_only=True)
 class Video:
-    """A video as HeyGen last reported it. `video_url` is presigned and expires (about 7 days)."""
+    """A video as HeyGen last reported it. `video_url` is presigned and expires (about 7 days).
+
+    A reply whose `video_url` is not an absolute http(s) URL does not parse
+    (APIResponseValidationError), so `videos.download` never tries to fetch it.
+    """
 
     id: str
     status: VideoStatus | str
     title: str | None = None
     created_at: datetime | None = None
     completed_at: datetime | None = None
-    video_url: str | None = None
+    video_url: Annotated[str | None, HTTP_URL] = None
     captioned_video_url: str | None = None
     subtitle_url: str | None = None
     thumbnail_url: str | None = None

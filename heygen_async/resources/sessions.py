@@ -27,6 +27,7 @@ from ..models import (
     FileInput,
     MessageReceipt,
     SendMessageRequest,
+    SendVideoAgentMessageRequest,
     Session,
     SessionResource,
     SessionStatus,
@@ -43,6 +44,7 @@ class AgentSessions(Resource):
 
     _create_path: ClassVar[str]
     _request_class: ClassVar[type[CreateSessionRequest] | type[CreateVideoAgentRequest]]
+    _message_class: ClassVar[type[SendMessageRequest] | type[SendVideoAgentMessageRequest]]
     # Statuses at which a plain `wait()` stops without raising.
     _returns_on: ClassVar[frozenset[str]]
 
@@ -84,7 +86,10 @@ class AgentSessions(Resource):
         """Answer the agent, approve its storyboard, or ask for a revision."""
         path = self._message_path(session_id)
         model = build_model(
-            SendMessageRequest, None, {"message": message, "files": files, **fields}, "message"
+            self._message_class,
+            None,
+            {"message": message, "files": files, **fields},
+            "message",
         )
         return await self._api.write("POST", path, model, MessageReceipt)
 
@@ -208,6 +213,7 @@ class Sessions(AgentSessions):
 
     _create_path = "/v3/video-agents/sessions"
     _request_class = CreateSessionRequest
+    _message_class = SendMessageRequest
     # An interactive session pauses for review by design: `wait()` returns there.
     _returns_on = frozenset(SESSION_NEEDS_INPUT_STATUSES)
 

@@ -6,7 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .._requests import page_size_of, path_id
-from ..models import CreateVideoAgentRequest, Session, SessionResource, SessionSummary, Video
+from ..models import (
+    CreateVideoAgentRequest,
+    SendVideoAgentMessageRequest,
+    Session,
+    SessionResource,
+    SessionSummary,
+    Video,
+)
 from .sessions import AgentSessions
 
 
@@ -19,6 +26,7 @@ class VideoAgents(AgentSessions):
 
     _create_path = "/v3/video-agents"
     _request_class = CreateVideoAgentRequest
+    _message_class = SendVideoAgentMessageRequest
     _returns_on = frozenset()
 
     def _message_path(self, session_id: str) -> str:

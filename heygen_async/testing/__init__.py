@@ -11,11 +11,15 @@ With pytest, the `heygen_fake` fixture gives a started FakeHeyGen. For unit test
 server, `MockTransport(handler)` answers every request from a function.
 """
 
+from ._app import RecordedRequest
+from ._clock import Clock
 from ._fake import FakeHeyGen
+from ._faults import Fault
 from ._mock import MockRequest, MockResponse, MockTransport
-from ._state import FakeSession, FakeVideo, Fault, RecordedRequest
+from ._state import FakeSession, FakeVideo
 
 __all__ = [
+    "Clock",
     "FakeHeyGen",
     "FakeSession",
     "FakeVideo",

@@ -1,17 +1,16 @@
-"""The state FakeHeyGen keeps: sessions and their state machine, videos, assets, faults."""
+"""What FakeHeyGen keeps about each job: sessions, their flows, and videos."""
 
 from __future__ import annotations
 
 import itertools
-import re
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 # Session state machines, one per kind of session. "reviewing" and "waiting_for_input" are
-# pauses: only a message (or `FakeHeyGen.advance`) moves the session on from there.
+# pauses: only a message (or `FakeHeyGen.advance`) moves the session on from there. The
+# flows run in _machine.py.
 INTERACTIVE_FLOW = ("processing", "reviewing", "generating", "completed")
 INTERACTIVE_AUTO_FLOW = ("processing", "generating", "completed")
 GENERATE_FLOW = ("thinking", "generating", "completed")
@@ -117,54 +116,3 @@ class FakeSession:
             "video_id": self.video_id,
             "messages": self.messages[:40],
         }
-
-
-@attrs.define
-class Fault:
-    """A reply FakeHeyGen gives instead of the real one, `times` times (None: always)."""
-
-    method: str | None
-    path: re.Pattern[str]
-    status: int = 503
-    retry_after: float | str | None = None
-    code: str | None = None
-    latency: float = 0.0
-    drop: bool = False
-    malformed: bool = False
-    body: str | None = None
-    times: int | None = 1
-    probability: float = 1.0
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method is not None and self.method != method:
-            return False
-        return self.path.search(path) is not None
-
-
-@attrs.define
-class RecordedRequest:
-    """A request as FakeHeyGen saw it, and the status and JSON it answered.
-
-    `headers` is case-insensitive; an API key shows as "<redacted>", never its value. `json` is
-    the decoded JSON body (None otherwise), `body` its raw bytes, `at` the time.monotonic()
-    it arrived.
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Mapping[str, str]
-    json: Any
-    at: float
-    body: bytes = b""
-    status: int = 0
-    response: Any = None
-
-    @property
-    def idempotency_key(self) -> str | None:
-        return self.headers.get("idempotency-key")
-
-    @property
-    def retry_count(self) -> int | None:
-        value = self.headers.get("x-retry-count")
-        return int(value) if value is not None and value.isdigit() else None

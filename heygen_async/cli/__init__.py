@@ -1,0 +1,9 @@
+"""The `heygen-async` command: create, get, wait, styles, batch, fake-server, demo.
+
+The API key comes from HEYGEN_API_KEY or `--api-key-file`, never from a plain argument
+(arguments show up in `ps` and shell history).
+"""
+
+from .commands import main
+
+__all__ = ["main"]
