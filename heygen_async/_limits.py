@@ -79,7 +79,7 @@ class InProcessLimiter:
             if waiter.done() and not waiter.cancelled():
                 # Granted and cancelled in the same step: pass the slot on.
                 self._grant_next()
-            else:
+            elif waiter in self._waiters:  # (a waiter of a closed loop was dropped already)
                 self._waiters.remove(waiter)
             raise
         pause = self._reopen_at - self._clock()

@@ -9,7 +9,7 @@ import pytest
 from aioresponses import CallbackResult, aioresponses
 
 import heygen_async as hg
-from heygen_async.limits import InProcessLimiter
+from heygen_async.limits import InProcessLimiter, Limiter, RedisLimiter
 from heygen_async.testing import FakeHeyGen
 
 from .conftest import VirtualTime
@@ -138,3 +138,139 @@ async def test_deadline_also_bounds_waiting_for_a_slot(make_client: Any) -> None
         with pytest.raises(hg.APITimeoutError, match="slot"):
             await client.sessions.create(prompt="x")
         assert not mocked.requests
+
+
+# -- InProcessLimiter on its own -------------------------------------------------------------------
+
+
+async def test_waiters_get_slots_in_the_order_they_asked() -> None:
+    limiter = InProcessLimiter(1)
+    granted: list[int] = []
+
+    async def take(i: int) -> None:
+        assert await limiter.acquire() == 0.0
+        granted.append(i)
+
+    assert await limiter.acquire() == 0.0
+    async with asyncio.timeout(5):
+        waiters = []
+        for i in range(4):
+            waiters.append(asyncio.create_task(take(i)))
+            await asyncio.sleep(0)  # queued in this order
+        for expected in range(4):
+            await limiter.release()
+            await waiters[expected]
+            assert granted == list(range(expected + 1))
+    assert limiter.in_flight == 1
+    await limiter.release()
+    assert limiter.in_flight == 0
+
+
+async def test_a_newcomer_does_not_take_a_slot_handed_to_a_waiter() -> None:
+    limiter = InProcessLimiter(1)
+    await limiter.acquire()
+    queued = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    await limiter.release()  # handed to `queued`, which has not run yet
+    newcomer = asyncio.create_task(limiter.acquire())
+    async with asyncio.timeout(5):
+        assert await queued == 0.0
+        await asyncio.sleep(0)
+        assert not newcomer.done()  # waits behind it
+        assert limiter.in_flight == 1
+        await limiter.release()
+        assert await newcomer == 0.0
+    assert limiter.in_flight == 1
+
+
+async def test_cool_down_on_an_injected_clock() -> None:
+    now = 100.0
+    limiter = InProcessLimiter(2, clock=lambda: now)
+    assert await limiter.cooldown_remaining() == 0.0
+    await limiter.start_cooldown(5)
+    now = 103.0
+    assert await limiter.cooldown_remaining() == 2.0
+    await limiter.start_cooldown(1)  # ends sooner than the gate would: ignored
+    assert await limiter.cooldown_remaining() == 2.0
+    await limiter.start_cooldown(4)  # ends later: extends it
+    assert await limiter.cooldown_remaining() == 4.0
+    assert await limiter.acquire() == 4.0  # gate closed: the wait, and no slot taken
+    assert limiter.in_flight == 0
+    now = 107.0
+    assert await limiter.cooldown_remaining() == 0.0
+    assert await limiter.acquire() == 0.0
+    assert limiter.in_flight == 1
+
+
+async def test_a_waiter_whose_turn_comes_during_a_cool_down_takes_no_slot() -> None:
+    now = 0.0
+    limiter = InProcessLimiter(1, clock=lambda: now)
+    await limiter.acquire()
+    queued = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    await limiter.start_cooldown(3)  # a 429 arrives while they wait
+    async with asyncio.timeout(5):
+        await limiter.release()
+        assert await queued == 3.0  # told to wait out the gate...
+        assert await second == 3.0  # ...and the slot went on down the queue, then back
+    assert limiter.in_flight == 0
+    now = 3.0
+    assert [await limiter.acquire()] == [0.0]
+    assert limiter.in_flight == 1
+
+
+async def test_a_waiter_cancelled_just_after_its_turn_came_passes_the_slot_on() -> None:
+    limiter = InProcessLimiter(1)
+    await limiter.acquire()
+    granted = asyncio.create_task(limiter.acquire())
+    behind = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    await limiter.release()  # `granted` gets the slot...
+    granted.cancel()  # ...and is cancelled before it could run
+    async with asyncio.timeout(5):
+        with pytest.raises(asyncio.CancelledError):
+            await granted
+        assert await behind == 0.0
+    assert limiter.in_flight == 1
+
+
+def test_a_waiter_left_on_a_closed_loop_does_not_keep_the_slot() -> None:
+    """A loop closed without cancelling its tasks (run_until_complete, then close) leaves its
+    waiter queued: the next loop's release must skip it, not hand it the slot."""
+    limiter = InProcessLimiter(1)
+    loop = asyncio.new_event_loop()
+    stranded: list[asyncio.Task[float]] = []
+
+    async def hold_and_queue() -> None:
+        await limiter.acquire()
+        stranded.append(asyncio.create_task(limiter.acquire()))
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(hold_and_queue())
+    # The stranded task is destroyed pending on purpose: not worth an asyncio error log.
+    loop.set_exception_handler(lambda loop, context: None)
+    loop.close()
+
+    async def release_then_take() -> list[float | int]:
+        async with asyncio.timeout(5):
+            await limiter.release()
+            taken = await limiter.acquire()
+        return [taken, limiter.in_flight]
+
+    assert asyncio.run(release_then_take()) == [0.0, 1]
+    assert not stranded[0].done()  # the stranded waiter never got the slot
+    # Finish it now, as the garbage collector would later: its cleanup must not raise (the
+    # closed loop's waiter was dropped from the queue already).
+    stranded.pop().get_coro().close()
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "4"])
+def test_a_bad_slot_count_is_a_configuration_error(bad: object) -> None:
+    with pytest.raises(hg.ConfigurationError, match="max_concurrent_creates"):
+        InProcessLimiter(bad)  # type: ignore[arg-type]
+
+
+def test_both_limiters_satisfy_the_limiter_protocol() -> None:
+    assert isinstance(InProcessLimiter(1), Limiter)
+    assert isinstance(RedisLimiter("redis://127.0.0.1:1"), Limiter)
