@@ -123,6 +123,16 @@ def model(data: Any, cls: type[T], status: int, headers: Mapping[str, str], body
 
 
 def data_model(status: int, headers: Mapping[str, str], body: bytes, cls: type[T]) -> T:
-    """The `data` object of a successful reply as `cls`."""
-    payload = envelope(status, headers, body)
-    return model(payload["data"], cls, status, headers, body)
+    """The `data` object of a successful reply as `cls` (`envelope` and `model` in one: this
+    runs for every create)."""
+    try:
+        payload = _json.loads(body)
+    except ValueError as exc:
+        raise invalid_response(status, headers, body, f"not JSON ({exc})") from None
+    if type(payload) is not dict or "data" not in payload:
+        raise invalid_response(status, headers, body, 'expected an object with "data"')
+    try:
+        return structure(payload["data"], cls)
+    except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
+        problem = describe_error(exc)
+        raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None

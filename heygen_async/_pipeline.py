@@ -83,8 +83,9 @@ class Pipeline:
     async def call(self, request: Request, consume: Consume[T] | None) -> Any:
         """The one retry loop: attempt, and on a failure ask the policy whether and how long."""
         policy = self.retry
-        started = self.clock()
-        deadline_at = None if policy.deadline is None else started + policy.deadline
+        deadline = policy.deadline
+        started = self.clock() if deadline is not None else 0.0
+        deadline_at = None if deadline is None else started + deadline
         gated = request.kind is Kind.CREATE
         base = self.timeout if consume is None else self.stream_timeout
         attempt = 0
@@ -92,16 +93,39 @@ class Pipeline:
             # Past the deadline, or no slot within it: raised as is, never retried.
             timeout = base if deadline_at is None else self._within(base, deadline_at)
             if gated:
-                await self._enter(deadline_at)
+                pause = await (
+                    self.limiter.acquire() if deadline_at is None else self._acquire(deadline_at)
+                )
+                if pause > 0:
+                    await self._wait_for_gate(pause, deadline_at)
+            url, headers = self._prepare(request, attempt)
             try:
                 try:
-                    return await self._exchange(request, attempt, timeout, consume)
+                    if consume is not None:
+                        return await self._stream_once(request, url, headers, timeout, consume)
+                    if logger.isEnabledFor(logging.DEBUG):
+                        response = await self._send_logged(request, url, headers, timeout, attempt)
+                    else:
+                        response = await self.transport.send(
+                            request.method,
+                            url,
+                            headers,
+                            request.body,
+                            timeout=timeout,
+                            max_body=self.max_response_bytes,
+                        )
+                    if 200 <= response.status < 300:
+                        return response
+                    raise error_from_response(
+                        response.status, response.headers, response.body, time.time()
+                    )
                 finally:
                     if gated:  # the slot goes back before any wait: a sleeping call holds none
                         await self.limiter.release()
             except (APIError, APIConnectionError) as error:
                 attempt += 1
-                wait = policy.wait_before_retry(request, error, attempt, self.clock() - started)
+                elapsed = self.clock() - started if deadline is not None else 0.0
+                wait = policy.wait_before_retry(request, error, attempt, elapsed)
                 if isinstance(error, APIError) and error.status == 429:
                     gate = wait if wait is not None else error.retry_after
                     await self.limiter.start_cooldown(gate or 0.0)
@@ -112,36 +136,17 @@ class Pipeline:
                     _log_retry(request, error, attempt, policy.max_retries, wait)
                 await self.sleep(wait)
 
-    async def _exchange(
-        self, request: Request, attempt: int, timeout: Timeout, consume: Consume[T] | None
-    ) -> Any:
-        """One attempt: the reply if 2xx (or what `consume` made of it), else its typed error."""
+    def _prepare(self, request: Request, attempt: int) -> tuple[str, dict[str, str]]:
+        """The URL and headers of one attempt: the API's (with the key) or, for a presigned
+        storage URL, only the User-Agent and the request's own."""
         if request.external:
-            url = request.path
-            headers = {**self.external_headers, **(request.headers or {})}
-        else:
-            url = self.base_url + request.path
-            headers = {**self.headers, "X-Retry-Count": str(attempt)}
-            if request.content_type is not None:
-                headers["Content-Type"] = request.content_type
-            if request.idempotency_key is not None:
-                headers["Idempotency-Key"] = request.idempotency_key
-        if consume is not None:
-            return await self._stream_once(request, url, headers, timeout, consume)
-        if logger.isEnabledFor(logging.DEBUG):
-            response = await self._send_logged(request, url, headers, timeout, attempt)
-        else:
-            response = await self.transport.send(
-                request.method,
-                url,
-                headers,
-                request.body,
-                timeout=timeout,
-                max_body=self.max_response_bytes,
-            )
-        if 200 <= response.status < 300:
-            return response
-        raise error_from_response(response.status, response.headers, response.body, time.time())
+            return request.path, {**self.external_headers, **(request.headers or {})}
+        headers = {**self.headers, "X-Retry-Count": str(attempt)}
+        if request.content_type is not None:
+            headers["Content-Type"] = request.content_type
+        if request.idempotency_key is not None:
+            headers["Idempotency-Key"] = request.idempotency_key
+        return self.base_url + request.path, headers
 
     async def _stream_once(
         self,
@@ -196,9 +201,9 @@ class Pipeline:
             raise APITimeoutError(f"the call's deadline of {self.retry.deadline}s has passed")
         return timeout.within(remaining)
 
-    async def _enter(self, deadline_at: float | None) -> None:
+    async def _wait_for_gate(self, pause: float, deadline_at: float | None) -> None:
         """Wait out the cool-down gate, then take a create slot, within the call's deadline."""
-        while (pause := await self._acquire(deadline_at)) > 0:
+        while pause > 0:
             if pause > self.retry.max_retry_after:
                 raise RateLimitError(
                     429,
@@ -212,6 +217,7 @@ class Pipeline:
                     f"creates are cooling down for {pause:.1f}s, past the call's deadline"
                 )
             await self.sleep(pause)
+            pause = await self._acquire(deadline_at)
 
     async def _acquire(self, deadline_at: float | None) -> float:
         if deadline_at is None:

@@ -208,7 +208,10 @@ class AiohttpTransport:
         self._pool: LoopBound[aiohttp.ClientSession] = LoopBound(
             self._new_session, _close_session, _drop_sockets, what="heygen_async client"
         )
-        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._last_timeout: tuple[Timeout | None, aiohttp.ClientTimeout] = (
+            None,
+            aiohttp.ClientTimeout(),
+        )
         if hasattr(os, "register_at_fork"):
             # A forked child must not close the parent's pool through the copied loop.
             pool = weakref.ref(self._pool)
@@ -226,13 +229,13 @@ class AiohttpTransport:
         return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_limit))
 
     def _timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
-        converted = self._timeouts.get(timeout)
-        if converted is None:
-            converted = aiohttp.ClientTimeout(
-                total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
-            )
-            if len(self._timeouts) < 8:  # the client's few; deadline-shortened ones are not kept
-                self._timeouts[timeout] = converted
+        last, converted = self._last_timeout
+        if timeout is last:  # nearly always: the client's own Timeout
+            return converted
+        converted = aiohttp.ClientTimeout(
+            total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
+        )
+        self._last_timeout = (timeout, converted)
         return converted
 
     async def aclose(self) -> None:
@@ -252,7 +255,9 @@ class AiohttpTransport:
         session = self._session or self._pool.current() or await self._pool.get()
         data: Any = body
         opened: IO[bytes] | None = None
-        if isinstance(body, Multipart):
+        if body is None or type(body) is bytes:
+            pass
+        elif isinstance(body, Multipart):
             data = aiohttp.FormData()
             for part in body.parts:
                 data.add_field(

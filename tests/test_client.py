@@ -21,6 +21,20 @@ SESSION_REPLY = {"data": {"session_id": "sess_1", "created_at": 1711382400}}
 ME = {"username": "u", "email": None, "first_name": None, "last_name": None}
 
 
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[aiohttp.ClientSession]:
+    """Every aiohttp session the SDK opens during the test, in order (seen from aiohttp)."""
+    made: list[aiohttp.ClientSession] = []
+    real = aiohttp.ClientSession
+
+    def recording(*args: Any, **kwargs: Any) -> aiohttp.ClientSession:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(aiohttp, "ClientSession", recording)
+    return made
+
+
 def test_key_from_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEYGEN_API_KEY", "from-env")
     client = hg.AsyncHeyGen("from-arg")
@@ -74,11 +88,13 @@ def test_malformed_base_url_is_refused(url: str) -> None:
         hg.AsyncHeyGen("k", base_url=url)
 
 
-def test_construction_needs_no_running_loop_and_does_no_io() -> None:
+def test_construction_needs_no_running_loop_and_does_no_io(
+    pools: list[aiohttp.ClientSession],
+) -> None:
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
-    client = hg.AsyncHeyGen("k")
-    assert not client._transport.is_open
+    hg.AsyncHeyGen("k")
+    assert pools == []
 
 
 def test_bad_options_are_configuration_errors() -> None:
@@ -103,7 +119,7 @@ def test_timeout_forms() -> None:
 
 def test_repr_hides_the_key() -> None:
     client = hg.AsyncHeyGen("sk-very-secret")
-    for text in (repr(client), str(client), repr(client.sessions), repr(client._transport)):
+    for text in (repr(client), str(client), repr(client.sessions), repr(client.limiter)):
         assert "sk-very-secret" not in text
     assert "<hidden>" in repr(client)
 
@@ -131,24 +147,26 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-async def test_with_options_shares_the_pool_and_changes_settings() -> None:
+async def test_with_options_shares_the_pool_and_changes_settings(
+    pools: list[aiohttp.ClientSession],
+) -> None:
     async with FakeHeyGen(step_seconds=None) as fake:
         client = fake.client()
         derived = client.with_options(
             timeout=5, retry=hg.RetryPolicy(max_retries=0), max_concurrent_creates=2
         )
-        assert derived._transport is client._transport
         assert derived.timeout.total == 5
         assert derived.retry.max_retries == 0
         assert derived.limiter is not client.limiter
         assert client.with_options(timeout=3).limiter is client.limiter
         await derived.sessions.create(prompt="one")
         await client.sessions.create(prompt="two")
+        assert len(pools) == 1  # one pool for both
         await derived.aclose()  # does not close the shared pool
-        assert client._transport.is_open
+        assert not pools[0].closed
         await client.sessions.create(prompt="three")
         await client.aclose()
-        assert not client._transport.is_open
+        assert len(pools) == 1 and pools[0].closed
 
 
 async def test_caller_owned_session_is_never_closed() -> None:
@@ -169,7 +187,7 @@ async def test_client_can_be_used_again_after_aclose() -> None:
         assert len(fake.creates()) == 2
 
 
-def test_fifty_sequential_asyncio_runs_on_one_client() -> None:
+def test_fifty_sequential_asyncio_runs_on_one_client(pools: list[aiohttp.ClientSession]) -> None:
     """The asyncio.run-per-task pattern of task workers: no warning, no closed-loop error."""
     with fake_in_thread() as fake:
         client = hg.AsyncHeyGen(fake.api_key, base_url=fake.url)
@@ -179,7 +197,7 @@ def test_fifty_sequential_asyncio_runs_on_one_client() -> None:
                 session = asyncio.run(client.sessions.create(prompt=f"task {i}"))
                 assert session.session_id
     assert len(fake.creates()) == 50
-    assert not client._transport.is_open  # each loop closed its pool on the way out
+    assert len(pools) == 50 and all(p.closed for p in pools)  # each loop closed its own
 
 
 def test_use_from_a_second_live_loop_is_a_clear_error() -> None:
@@ -209,23 +227,24 @@ def test_a_loop_closed_without_finalising_is_forgotten_quietly() -> None:
     assert account.username == "u"
 
 
-async def test_async_with_closes_what_it_opened() -> None:
+async def test_async_with_closes_what_it_opened(pools: list[aiohttp.ClientSession]) -> None:
     async with FakeHeyGen(step_seconds=None) as fake:
         async with fake.client() as client:
             await client.users.me()
-            session = client._transport._pool._value
-            assert session is not None
-        assert session.closed
+            assert len(pools) == 1 and not pools[0].closed
+        assert pools[0].closed
 
 
-async def test_a_client_dropped_without_aclose_closes_its_pool() -> None:
+async def test_a_client_dropped_without_aclose_closes_its_pool(
+    pools: list[aiohttp.ClientSession],
+) -> None:
     import gc
 
     async with FakeHeyGen(step_seconds=None) as fake:
         client = fake.client()
         await client.users.me()
-        session = client._transport._pool._value
-        assert session is not None and not session.closed
+        (session,) = pools
+        assert not session.closed
         del client
         gc.collect()
         for _ in range(20):  # asyncio finalises the pool's guard on the loop, soon after
