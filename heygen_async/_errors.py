@@ -15,6 +15,7 @@ HeyGenError
 │   └── APIResponseValidationError (a 2xx reply that is not what the API documents)
 ├── SessionFailedError / VideoFailedError   (the last session or video state)
 ├── WaitTimeoutError                          (the last state seen)
+├── LimiterError                              (the shared limiter, e.g. Redis, failed)
 └── WebhookVerificationError                  (reason: signature | timestamp | payload)
 ```
 """
@@ -40,6 +41,7 @@ __all__ = [
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
+    "LimiterError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -208,6 +210,11 @@ class WaitTimeoutError(HeyGenError, TimeoutError):
     def __init__(self, message: str, last: Session | Video | None) -> None:
         super().__init__(message)
         self.last = last
+
+
+class LimiterError(HeyGenError):
+    """The limiter behind `max_concurrent_creates` could not be used (Redis down, paused,
+    restarting). Nothing was sent to HeyGen; the call retries it like a dropped connection."""
 
 
 class WebhookVerificationError(HeyGenError):

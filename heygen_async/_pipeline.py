@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from . import _constants as C
 from ._decode import error_from_response
-from ._errors import APIConnectionError, APIError, APITimeoutError, RateLimitError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    LimiterError,
+    RateLimitError,
+)
 from ._limits import Limiter
 from ._logging import logger
 from ._requests import Kind, Request
@@ -90,17 +96,22 @@ class Pipeline:
         base = self.timeout if consume is None else self.stream_timeout
         attempt = 0
         while True:
-            # Past the deadline, or no slot within it: raised as is, never retried.
+            # Past the deadline: raised as is, never retried.
             timeout = base if deadline_at is None else self._within(base, deadline_at)
-            if gated:
-                pause = await (
-                    self.limiter.acquire() if deadline_at is None else self._acquire(deadline_at)
-                )
-                if pause > 0:
-                    await self._wait_for_gate(pause, deadline_at)
-            url, headers = self._prepare(request, attempt)
+            holds_slot = False
             try:
                 try:
+                    if gated:
+                        pause = await (
+                            self.limiter.acquire()
+                            if deadline_at is None
+                            else self._acquire(deadline_at)
+                        )
+                        holds_slot = pause <= 0
+                        if not holds_slot:
+                            await self._wait_for_gate(pause, deadline_at)
+                            holds_slot = True
+                    url, headers = self._prepare(request, attempt)
                     if consume is not None:
                         return await self._stream_once(request, url, headers, timeout, consume)
                     if logger.isEnabledFor(logging.DEBUG):
@@ -120,21 +131,35 @@ class Pipeline:
                         response.status, response.headers, response.body, time.time()
                     )
                 finally:
-                    if gated:  # the slot goes back before any wait: a sleeping call holds none
-                        await self.limiter.release()
-            except (APIError, APIConnectionError) as error:
+                    if holds_slot:  # the slot goes back before any wait: a sleeping call holds none
+                        await self._release()
+            except (APIError, APIConnectionError, LimiterError) as error:
                 attempt += 1
                 elapsed = self.clock() - started if deadline is not None else 0.0
                 wait = policy.wait_before_retry(request, error, attempt, elapsed)
                 if isinstance(error, APIError) and error.status == 429:
-                    gate = wait if wait is not None else error.retry_after
-                    await self.limiter.start_cooldown(gate or 0.0)
+                    await self._cool_down(wait if wait is not None else error.retry_after)
                 if wait is None:
                     raise
                 self.retries += 1
                 if logger.isEnabledFor(logging.INFO):
                     _log_retry(request, error, attempt, policy.max_retries, wait)
                 await self.sleep(wait)
+
+    async def _release(self) -> None:
+        """Give the create slot back. If the limiter fails now, the call's outcome stands (a
+        created session must reach its caller): the slot is a lease and expires by itself."""
+        try:
+            await self.limiter.release()
+        except LimiterError as exc:
+            logger.warning("could not give back a create slot (%s); its lease will expire", exc)
+
+    async def _cool_down(self, seconds: float | None) -> None:
+        """Close the create gate after a 429; a limiter that fails here is logged, not raised."""
+        try:
+            await self.limiter.start_cooldown(seconds or 0.0)
+        except LimiterError as exc:
+            logger.warning("could not share a 429 cool-down (%s)", exc)
 
     def _prepare(self, request: Request, attempt: int) -> tuple[str, dict[str, str]]:
         """The URL and headers of one attempt: the API's (with the key) or, for a presigned

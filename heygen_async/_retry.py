@@ -5,6 +5,7 @@ Retried (`_is_retryable`, the tenacity `retry` strategy):
   timeouts; for creates, 5xx/connection errors only while `retry_server_errors_on_create`;
 - a 409 ``request_in_progress`` of a keyed write: the first attempt with that
   Idempotency-Key is still running at HeyGen, so asking again later gets its reply;
+- a `LimiterError` (the shared limiter's Redis failed before anything was sent);
 - never a server wait above `max_retry_after`: that error is raised at once.
 
 How long (`_WaitServerOrJitter`, the `wait` strategy): the server's wait (``retry-after-ms``,
@@ -32,7 +33,7 @@ import attrs
 import tenacity
 
 from . import _constants as C
-from ._errors import APIConnectionError, APIError, ConfigurationError
+from ._errors import APIConnectionError, APIError, ConfigurationError, LimiterError
 from ._requests import Kind, Request
 
 
@@ -119,7 +120,8 @@ def _is_retryable(policy: RetryPolicy, request: Request, error: BaseException) -
         return request.kind is not Kind.CREATE or creates_ok
     if isinstance(error, APIConnectionError):
         return request.kind is not Kind.CREATE or policy.retry_server_errors_on_create
-    return False
+    # The limiter (Redis) failed before anything was sent: always safe to try again.
+    return isinstance(error, LimiterError)
 
 
 def _server_wait(error: BaseException) -> float | None:

@@ -29,6 +29,7 @@ EXPECTED = {
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
+    "LimiterError",
     "MessageReceipt",
     "NotFoundError",
     "PayloadTooLargeError",
