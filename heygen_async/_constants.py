@@ -74,3 +74,9 @@ USER_AGENT_PREFIX: Final = "heygen-async"
 # Pipelined batches (create, wait, download): HeyGen advises 2-3 Video Agent jobs in parallel;
 # more gets every job stuck in `thinking`.
 DEFAULT_MAX_ACTIVE: Final = 3
+
+# Batches: an item whose create failed transiently after its retries (about 3.5 s of backoff)
+# goes back to the end of the queue, up to 3 times, after 5 s, then 10 s, then 20 s: a short
+# outage (a restart, a reset storm) then costs nothing, and a long one still ends the batch.
+DEFAULT_MAX_REQUEUES: Final = 3
+DEFAULT_REQUEUE_DELAY: Final = 5.0

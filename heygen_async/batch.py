@@ -10,6 +10,8 @@ length is consumed lazily and only O(workers) requests and tasks are alive at on
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import hashlib
 import inspect
 import json
@@ -32,7 +34,7 @@ import attrs
 from . import _constants as C
 from . import _journal as J
 from ._convert import unstructure
-from ._errors import HeyGenError, SessionFailedError, ValidationError
+from ._errors import ConfigurationError, HeyGenError, SessionFailedError, ValidationError
 from ._journal import Journal
 from ._requests import build_model, idempotency_key
 from .models import Session, SessionStatus, Video
@@ -105,6 +107,8 @@ class BatchTarget:
     videos: Videos
     max_concurrent_creates: int
     retries: Callable[[], int]  # retries made so far by the client's calls
+    sleep: Callable[[float], Awaitable[Any]]  # the client's (injectable) sleep and clock
+    clock: Callable[[], float]
 
 
 class BatchOptions(TypedDict, total=False):
@@ -120,6 +124,11 @@ class BatchOptions(TypedDict, total=False):
     - download_dir [None]: download each video here (needs `wait=True`).
     - poll_interval [2.0], wait_timeout [3600.0]: for each wait.
     - total [len(requests) if it has one]: the number of items, for progress and ETA.
+    - max_requeues [3]: how often an item that failed transiently (in doubt, or retryable:
+      a dropped connection, a timeout, a 5xx, a 429, a 409, an unreadable reply, the
+      limiter) is put back at the end of the queue and tried again with the same
+      Idempotency-Key, after its retries ran out; 0 turns it off.
+    - requeue_delay [5.0]: seconds before a put-back item is tried again (doubled each time).
     """
 
     return_exceptions: bool
@@ -132,16 +141,21 @@ class BatchOptions(TypedDict, total=False):
     poll_interval: float
     wait_timeout: float | None
     total: int | None
+    max_requeues: int
+    requeue_delay: float
 
 
 _END: Any = object()
 
 
 class _Item:
-    __slots__ = ("index", "key", "model", "raw")
+    __slots__ = ("idempotency_key", "index", "key", "model", "raw", "requeues", "session")
 
     def __init__(self, index: int, raw: Any, model: Any, key: str | None) -> None:
         self.index, self.raw, self.model, self.key = index, raw, model, key
+        self.idempotency_key: str | None = None  # fixed at its first create, kept on requeue
+        self.session: Session | None = None  # created already: a requeue only waits
+        self.requeues = 0
 
 
 class _Runner:
@@ -162,6 +176,8 @@ class _Runner:
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
         total: int | None = None,
+        max_requeues: int = C.DEFAULT_MAX_REQUEUES,
+        requeue_delay: float = C.DEFAULT_REQUEUE_DELAY,
     ) -> None:
         self.target = target
         self.return_exceptions = return_exceptions
@@ -173,6 +189,17 @@ class _Runner:
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
         self.workers = _worker_count(concurrency, max_active, wait, target.max_concurrent_creates)
+        self.max_requeues = _count("max_requeues", max_requeues)
+        if (
+            isinstance(requeue_delay, bool)
+            or not isinstance(requeue_delay, (int, float))
+            or not requeue_delay >= 0
+        ):
+            raise ValidationError("requeue_delay", f"must be a number >= 0, not {requeue_delay!r}")
+        self.requeue_delay = float(requeue_delay)
+        # Items put back after a transient failure, in the order they become ready again.
+        self._requeued: collections.deque[tuple[float, _Item]] = collections.deque()
+        self._input_done = False
         self.journal = Journal(journal) if journal is not None else None
         self.total = total if total is not None else _length_of(requests)
         self._source = requests
@@ -182,6 +209,7 @@ class _Runner:
         self._next_index = 0
         self._occurrences: dict[str, int] = {}
         self.started = self.done = self.succeeded = self.failed = self.resumed = 0
+        self.requeued = 0
         self.in_flight = 0
         self._retries_at_start = target.retries()
         self._t0 = time.monotonic()
@@ -269,14 +297,17 @@ class _Runner:
 
     async def _worker(self, queue: asyncio.Queue[BatchResult | BaseException | None]) -> None:
         try:
-            while (item := await self._pull()) is not None:
-                self.started += 1
+            while (item := await self._next()) is not None:
+                if item.requeues == 0:
+                    self.started += 1
                 self.in_flight += 1
                 await self._report()
                 try:
                     result = await self._process(item)
                 finally:
                     self.in_flight -= 1
+                if result is None:  # put back for later: not done yet
+                    continue
                 self.done += 1
                 if result.resumed:
                     self.resumed += 1
@@ -292,6 +323,39 @@ class _Runner:
             await queue.put(exc)
             return
         await queue.put(None)
+
+    async def _next(self) -> _Item | None:
+        """The next item to work on, or None when there is none left for this worker.
+
+        A put-back item whose cool-down has passed goes first; then new input. Once the input
+        is exhausted, or as many items wait as there are workers (a long outage must not pull
+        the whole input into memory), a worker sleeps until the next put-back item is ready.
+        """
+        while True:
+            if self._requeued:
+                ready_at, item = self._requeued[0]
+                wait = ready_at - self.target.clock()
+                if wait <= 0 or self._input_done or len(self._requeued) >= self.workers:
+                    self._requeued.popleft()
+                    if wait > 0:
+                        await self.target.sleep(wait)
+                    return item
+            if self._input_done:
+                return None
+            pulled = await self._pull()
+            if pulled is not None:
+                return pulled
+            self._input_done = True
+
+    def _requeue(self, item: _Item, error: HeyGenError) -> bool:
+        """Put `item` back at the end of the queue if `error` was transient and it may."""
+        if item.requeues >= self.max_requeues or not J.transient(error):
+            return False
+        delay = self.requeue_delay * 2.0 ** min(item.requeues, 30)
+        item.requeues += 1
+        self.requeued += 1
+        self._requeued.append((self.target.clock() + delay, item))
+        return True
 
     async def _report(self) -> None:
         if self.on_progress is None:
@@ -313,26 +377,41 @@ class _Runner:
             elapsed=time.monotonic() - self._t0,
         )
 
-    async def _process(self, item: _Item) -> BatchResult:
+    async def _process(self, item: _Item) -> BatchResult | None:
+        """The item's result, or None when it was put back to be tried again later."""
         if isinstance(item.model, ValidationError):
             return BatchResult(item.index, item.raw, None, item.model)
         entry = self.journal.get(item.key) if self.journal and item.key else None
-        session: Session | None = None
+        session = item.session
         try:
-            if entry is not None and self._finished(entry):
+            if session is None and entry is not None and self._finished(entry):
                 return self._resumed(item, entry)
-            if entry is not None and entry.get("session_id"):
+            if session is None and entry is not None and entry.get("session_id"):
                 # Never create it again: poll what exists (the video, once there is one).
                 session = Session(session_id=entry["session_id"], video_id=entry.get("video_id"))
-            else:
+            elif session is None:
                 session = await self._create(item, entry)
+                item.session = session
+                self._note(item, J.CREATED, session_id=session.session_id, error=None)
             if not self.wait:
                 return BatchResult(item.index, item.raw, session, None)
             return await self._finish(item, session)
         except HeyGenError as exc:
             doubt = J.in_doubt(exc) if session is None else None
-            self._note(item, J.FAILED, error=J.describe_error(exc), in_doubt=doubt)
+            requeued = self._requeue(item, exc)
+            self._note_failure(item, exc, doubt, requeued)
+            if requeued:
+                return None
             return BatchResult(item.index, item.raw, session, exc)
+
+    def _note_failure(
+        self, item: _Item, error: HeyGenError, doubt: bool | None, requeued: bool
+    ) -> None:
+        fields: dict[str, Any] = {"error": J.describe_error(error), "in_doubt": doubt}
+        if requeued:
+            fields["requeued"] = item.requeues
+        with contextlib.suppress(ConfigurationError):  # the journal itself may be what failed
+            self._note(item, J.FAILED, **fields)
 
     def _finished(self, entry: dict[str, Any]) -> bool:
         status = entry.get("status")
@@ -348,16 +427,26 @@ class _Runner:
         return BatchResult(item.index, item.raw, session, None, path=path, resumed=True)
 
     async def _create(self, item: _Item, entry: dict[str, Any] | None) -> Session:
-        key = None
-        # Reuse the key of a create that may have reached HeyGen: it replays, not repeats.
-        reuse = entry is not None and (entry.get("status") != J.FAILED or entry.get("in_doubt"))
-        if entry is not None and reuse:
-            key = entry.get("idempotency_key")
-        key = idempotency_key(key)
-        self._note(item, J.CREATING, idempotency_key=key)
-        session = await self.target.create(item.model, idempotency_key=key)
-        self._note(item, J.CREATED, session_id=session.session_id, error=None)
-        return session
+        if item.idempotency_key is None:
+            item.idempotency_key, generation = self._idempotency_key(item, entry)
+            self._note(
+                item, J.CREATING, idempotency_key=item.idempotency_key, generation=generation
+            )
+        return await self.target.create(item.model, idempotency_key=item.idempotency_key)
+
+    def _idempotency_key(self, item: _Item, entry: dict[str, Any] | None) -> tuple[str, int | None]:
+        """The key and its generation: the same for every attempt, requeue and resume of a
+        create that may have reached HeyGen (it replays instead of creating again), a new one
+        after a clean failure."""
+        journal = self.journal
+        if journal is None or item.key is None:
+            return idempotency_key(None), None
+        old = entry is not None and "generation" not in entry and entry.get("idempotency_key")
+        if old and entry is not None and (entry.get("status") != J.FAILED or entry.get("in_doubt")):
+            # Written before keys were derived: reuse the recorded key while in doubt.
+            return str(entry["idempotency_key"]), None
+        generation = journal.generation(item.key)
+        return journal.idempotency_key(item.key, generation), generation
 
     async def _finish(self, item: _Item, session: Session) -> BatchResult:
         if session.video_id is not None:
@@ -395,6 +484,12 @@ class _Runner:
     def _note(self, item: _Item, status: str, **fields: Any) -> None:
         if self.journal is not None and item.key is not None:
             self.journal.record(item.key, index=item.index, status=status, **fields)
+
+
+def _count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(name, f"must be an int >= 0, not {value!r}")
+    return value
 
 
 def _worker_count(

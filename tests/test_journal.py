@@ -21,6 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _lines(path: Path) -> list[str]:
+    """The items' lines: every line but the journal's identity."""
+    return [line for line in _all_lines(path) if not line.startswith('{"journal"')]
+
+
+def _all_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
@@ -123,12 +128,43 @@ def test_a_torn_last_line_is_skipped_and_the_next_record_starts_a_new_line(
     assert set(again.items) == {"a", "b"}
 
 
-def test_opening_a_journal_that_ends_cleanly_adds_nothing(tmp_path: Path) -> None:
+def test_opening_a_journal_adds_only_its_identity_once(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
-    content = '{"key":"a","status":"created"}\n'
+    content = '{"key":"a","status":"created"}\n'  # written before journals had an identity
     path.write_text(content)
-    Journal(path).open().close()
-    assert path.read_text() == content
+    first = Journal(path).open()
+    first.close()
+    with_identity = path.read_text()
+    assert with_identity.startswith(content)
+    assert json.loads(with_identity[len(content) :]) == {"journal": first.identity, "version": 2}
+    again = Journal(path).open()
+    again.close()
+    assert again.identity == first.identity
+    assert path.read_text() == with_identity  # nothing more
+
+
+def test_keys_derive_from_the_identity_and_move_on_only_after_a_clean_failure(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(path).open()
+    try:
+        assert journal.generation("a") == 0
+        first = journal.idempotency_key("a", 0)
+        assert first == f"hgj-{journal.identity}-a-0"
+        assert hg._requests.idempotency_key(first) == first  # a key HeyGen accepts
+        journal.record("a", status=J.CREATING, generation=0)
+        journal.record("a", status=J.FAILED, in_doubt=True)
+        assert journal.generation("a") == 0  # in doubt: the same key again, HeyGen replays
+        journal.record("a", status=J.FAILED, in_doubt=False)
+        assert journal.generation("a") == 1  # a clean 4xx: nothing was created, a new key
+    finally:
+        journal.close()
+    # A copy of the journal that lost every item record still derives the same first key.
+    path.write_text(_all_lines(path)[0] + "\n")
+    lost = Journal(path).open()
+    lost.close()
+    assert lost.idempotency_key("a", lost.generation("a")) == first
 
 
 @pytest.mark.parametrize(
@@ -154,6 +190,9 @@ def test_a_file_that_is_not_a_journal_is_refused_with_its_line(
         hg.InternalServerError(502, "bad_gateway", "upstream failed"),
         hg.InternalServerError(503, "service_unavailable", "try again"),
         hg.RateLimitError(429, "rate_limit_exceeded", "slow down", retry_after=2.0),
+        hg.ConflictError(409, "request_in_progress", "the first attempt is still running"),
+        hg.APIResponseValidationError(200, "invalid_response", "the reply was cut in half"),
+        hg.LimiterError("redis is down"),
     ],
     ids=type,
 )

@@ -192,6 +192,8 @@ class AgentSessions(Resource):
             videos=self._videos,
             max_concurrent_creates=self._api.max_concurrent_creates,
             retries=lambda: self._api.retries,
+            sleep=self._api.sleep,
+            clock=self._api.clock,
         )
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
