@@ -96,3 +96,21 @@ async def test_retry_logs_name_the_path_never_the_query(
         await _client(handler, vtime).videos.download("v1", tmp_path)
     assert "retrying GET https://cdn.test/v1: attempt 2/4" in caplog.text
     assert "SECRET" not in caplog.text and "sk-secret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [("completed", hg.APIResponseValidationError), ("processing", hg.ValidationError)],
+)
+async def test_a_video_without_url_is_malformed_when_completed_else_not_ready(
+    vtime: VirtualTime, tmp_path: Path, status: str, error: type[Exception]
+) -> None:
+    video = {"id": "v1", "status": status}
+
+    def handler(request: MockRequest) -> MockResponse:
+        return MockResponse(200, json={"data": video})
+
+    with pytest.raises(
+        error, match="completed but gives no video_url" if status == "completed" else "wait first"
+    ):
+        await _client(handler, vtime).videos.download("v1", tmp_path)

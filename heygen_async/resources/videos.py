@@ -10,7 +10,13 @@ from pathlib import Path
 
 from .. import _constants as C
 from .._api import Api
-from .._errors import APIConnectionError, PermissionDeniedError, ValidationError, VideoFailedError
+from .._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    PermissionDeniedError,
+    ValidationError,
+    VideoFailedError,
+)
 from .._polling import Poller, ProgressCallback
 from .._requests import Request, new_uuid4, path_id
 from .._transport import StreamedResponse
@@ -97,6 +103,12 @@ class Videos(Resource):
         target.parent.mkdir(parents=True, exist_ok=True)
         if video.video_url is None:
             video = await self.get(video.id)
+        if video.video_url is None and video.status == VideoStatus.COMPLETED:
+            raise APIResponseValidationError(
+                200,
+                "invalid_response",
+                f"HeyGen's reply says video {video.id} is completed but gives no video_url",
+            )
         if video.video_url is None:
             raise ValidationError(
                 "video",
