@@ -7,6 +7,7 @@ from typing import Any
 from . import limits, webhooks
 from ._client import AsyncHeyGen
 from ._errors import (
+    ActionRequiredError,
     APIConnectionError,
     APIError,
     APIResponseValidationError,
@@ -18,6 +19,7 @@ from ._errors import (
     HeyGenError,
     InsufficientCreditError,
     InternalServerError,
+    JobFailedError,
     LimiterError,
     NotFoundError,
     PayloadTooLargeError,
@@ -58,6 +60,7 @@ from .models import (
 
 __all__ = [
     "APIConnectionError",
+    "ActionRequiredError",
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
@@ -81,6 +84,7 @@ __all__ = [
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
+    "JobFailedError",
     "LimiterError",
     "MessageReceipt",
     "NotFoundError",

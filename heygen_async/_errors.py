@@ -13,7 +13,9 @@ HeyGenError
 │   ├── PermissionDeniedError 403 ├── RateLimitError 429 (retry_after)
 │   ├── NotFoundError 404         ├── InternalServerError 5xx
 │   └── APIResponseValidationError (a 2xx reply that is not what the API documents)
-├── SessionFailedError / VideoFailedError   (the last session or video state)
+├── JobFailedError                            (job: the last state of a failed job)
+│   └── SessionFailedError / VideoFailedError (session / video: the last state)
+├── ActionRequiredError                       (job: waits for its owner, e.g. consent)
 ├── WaitTimeoutError                          (the last state seen)
 ├── LimiterError                              (the shared limiter, e.g. Redis, failed)
 └── WebhookVerificationError                  (reason: signature | timestamp | payload)
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # the models import this module: only type checkers may impor
 
 __all__ = [
     "APIConnectionError",
+    "ActionRequiredError",
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
@@ -41,6 +44,7 @@ __all__ = [
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
+    "JobFailedError",
     "LimiterError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -185,22 +189,40 @@ class APIResponseValidationError(APIError):
     """A successful reply whose body is not what the API documents (not JSON, fields missing)."""
 
 
-class SessionFailedError(HeyGenError):
+class JobFailedError(HeyGenError):
+    """A job (a video, a translation, a lipsync, an avatar's training, ...) ended failed or
+    cancelled; `job` is its last state (the typed model of its `get`)."""
+
+    def __init__(self, message: str, job: Any) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class ActionRequiredError(HeyGenError):
+    """A job waits for its owner (an avatar's `pending_consent`, a session's
+    `waiting_for_input`): a `wait` would never end. `job` is its last state."""
+
+    def __init__(self, message: str, job: Any) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class SessionFailedError(JobFailedError):
     """A Video Agent session ended in `failed`, or needs input a `wait` cannot give it.
 
     `session` is the last state seen; its `messages` usually say why.
     """
 
     def __init__(self, message: str, session: Session) -> None:
-        super().__init__(message)
+        super().__init__(message, session)
         self.session = session
 
 
-class VideoFailedError(HeyGenError):
+class VideoFailedError(JobFailedError):
     """A video ended in `failed`; `video` carries `failure_code` and `failure_message`."""
 
     def __init__(self, message: str, video: Video) -> None:
-        super().__init__(message)
+        super().__init__(message, video)
         self.video = video
 
 

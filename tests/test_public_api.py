@@ -6,6 +6,7 @@ import heygen_async as hg
 
 EXPECTED = {
     "APIConnectionError",
+    "ActionRequiredError",
     "APIError",
     "APIResponseValidationError",
     "APITimeoutError",
@@ -29,6 +30,7 @@ EXPECTED = {
     "HeyGenError",
     "InsufficientCreditError",
     "InternalServerError",
+    "JobFailedError",
     "LimiterError",
     "MessageReceipt",
     "NotFoundError",
