@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import time
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypedDict
 from urllib.parse import urlsplit
@@ -20,17 +20,20 @@ from ._logging import configure_from_env
 from ._pipeline import Clock, Pipeline, Sleep
 from ._retry import RetryPolicy
 from ._transport import AiohttpTransport, Timeout, Transport, user_agent
-from .resources.assets import Assets
-from .resources.sessions import Sessions
-from .resources.styles import Styles
-from .resources.users import Users
-from .resources.video_agents import VideoAgents
-from .resources.videos import Videos
 
 if TYPE_CHECKING:
     import aiohttp
 
+    from .resources.assets import Assets
+    from .resources.sessions import Sessions
+    from .resources.styles import Styles
+    from .resources.users import Users
+    from .resources.video_agents import VideoAgents
+    from .resources.videos import Videos
+
 _UNSET: Any = object()
+# The resources, made on first use by the cached properties of AsyncHeyGen.
+_RESOURCES = ("sessions", "video_agents", "styles", "videos", "assets", "users")
 
 
 class ClientOptions(TypedDict, total=False):
@@ -50,7 +53,10 @@ class ClientOptions(TypedDict, total=False):
     clock: Clock | None
 
 
+@functools.cache
 def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~5 ms: only when needed
+
     try:
         return version("heygen-async")
     except PackageNotFoundError:  # running from a source tree
@@ -165,7 +171,11 @@ class AsyncHeyGen:
             **self._default_headers,
             "x-api-key": self._api_key,
         }
-        api = Api(
+        # Resources are made (and their modules imported) when first used; a new wiring
+        # (with_options) forgets the ones made on the old one.
+        for name in _RESOURCES:
+            self.__dict__.pop(name, None)
+        self._api = Api(
             Pipeline(
                 base_url=self._base_url,
                 headers=headers,
@@ -178,12 +188,48 @@ class AsyncHeyGen:
                 max_response_bytes=self._max_response_bytes,
             )
         )
-        self.videos = Videos(api)
-        self.sessions = Sessions(api, self.videos)
-        self.video_agents = VideoAgents(api, self.videos)
-        self.styles = Styles(api)
-        self.assets = Assets(api)
-        self.users = Users(api)
+
+    @functools.cached_property
+    def sessions(self) -> Sessions:
+        """The interactive sessions API: /v3/video-agents/sessions..."""
+        from .resources.sessions import Sessions
+
+        return Sessions(self._api, self.videos)
+
+    @functools.cached_property
+    def video_agents(self) -> VideoAgents:
+        """The Video Agent API: /v3/video-agents..."""
+        from .resources.video_agents import VideoAgents
+
+        return VideoAgents(self._api, self.videos)
+
+    @functools.cached_property
+    def styles(self) -> Styles:
+        """The Video Agent's styles (also `video_agents.styles`)."""
+        from .resources.styles import Styles
+
+        return Styles(self._api)
+
+    @functools.cached_property
+    def videos(self) -> Videos:
+        """Videos: create, list, get, wait, download, delete, batches."""
+        from .resources.videos import Videos
+
+        return Videos(self._api)
+
+    @functools.cached_property
+    def assets(self) -> Assets:
+        """Assets: upload (multipart or direct), list, search, get, delete."""
+        from .resources.assets import Assets
+
+        return Assets(self._api)
+
+    @functools.cached_property
+    def users(self) -> Users:
+        """The account behind the API key."""
+        from .resources.users import Users
+
+        return Users(self._api)
 
     def __repr__(self) -> str:
         return (

@@ -7,8 +7,8 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from . import _json
-from ._convert import describe_error, structure
 from ._errors import APIError, APIResponseValidationError, error_class_for
+from ._lazy import converter
 from ._retry import parse_retry_after
 
 T = TypeVar("T")
@@ -116,9 +116,9 @@ def envelope(status: int, headers: Mapping[str, str], body: bytes) -> dict[str, 
 def model(data: Any, cls: type[T], status: int, headers: Mapping[str, str], body: bytes) -> T:
     """Structure `data` into `cls`, turning any mismatch into APIResponseValidationError."""
     try:
-        return structure(data, cls)
+        return converter().structure(data, cls)  # type: ignore[no-any-return]
     except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
-        problem = describe_error(exc)
+        problem = converter().describe_error(exc)
         raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None
 
 
@@ -132,7 +132,7 @@ def data_model(status: int, headers: Mapping[str, str], body: bytes, cls: type[T
     if type(payload) is not dict or "data" not in payload:
         raise invalid_response(status, headers, body, 'expected an object with "data"')
     try:
-        return structure(payload["data"], cls)
+        return converter().structure(payload["data"], cls)  # type: ignore[no-any-return]
     except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
-        problem = describe_error(exc)
+        problem = converter().describe_error(exc)
         raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None

@@ -28,13 +28,16 @@ import math
 import random
 from collections.abc import Mapping
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 import attrs
-import tenacity
 
 from . import _constants as C
 from ._errors import APIConnectionError, APIError, ConfigurationError, LimiterError
 from ._requests import Kind, Request
+
+if TYPE_CHECKING:
+    import tenacity
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -84,6 +87,8 @@ class RetryPolicy:
 
         `attempts` were made so far; `elapsed` seconds have passed since the call started.
         """
+        import tenacity  # on the first failure only: `import heygen_async` need not pay it
+
         retrying = _strategies(self)
         state = tenacity.RetryCallState(retrying, None, (request,), {})
         state.attempt_number = attempts
@@ -130,7 +135,9 @@ def _server_wait(error: BaseException) -> float | None:
     return None
 
 
-class _RetryIfRetryable(tenacity.retry_base):
+class _RetryIfRetryable:
+    """tenacity's `retry` strategy: is the failure of this attempt worth another?"""
+
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
 
@@ -140,7 +147,9 @@ class _RetryIfRetryable(tenacity.retry_base):
         return error is not None and _is_retryable(self.policy, state.args[0], error)
 
 
-class _WaitServerOrJitter(tenacity.wait.wait_base):
+class _WaitServerOrJitter:
+    """tenacity's `wait` strategy: the server's wait when it gave one, else full jitter."""
+
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
 
@@ -153,6 +162,8 @@ class _WaitServerOrJitter(tenacity.wait.wait_base):
 @functools.lru_cache(maxsize=64)
 def _strategies(policy: RetryPolicy) -> tenacity.AsyncRetrying:
     """The policy as tenacity strategies (retry, wait, stop), built once per policy."""
+    import tenacity
+
     stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_retries + 1)
     if policy.deadline is not None:
         stop = stop | tenacity.stop_before_delay(policy.deadline)

@@ -5,7 +5,21 @@
 (`pip install heygen-async[redis]`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ._limits import InProcessLimiter, Limiter
-from ._redis_limiter import RedisLimiter
+
+if TYPE_CHECKING:
+    from ._redis_limiter import RedisLimiter
 
 __all__ = ["InProcessLimiter", "Limiter", "RedisLimiter"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RedisLimiter":  # loaded when first used (PEP 562)
+        from ._redis_limiter import RedisLimiter
+
+        return RedisLimiter
+    raise AttributeError(f"module 'heygen_async.limits' has no attribute {name!r}")

@@ -24,12 +24,14 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from aiohttp import web
 
 from ._errors import WebhookVerificationError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["WebhookEvent", "WebhookEventType", "aiohttp_handler", "sign", "verify"]
 
@@ -157,6 +159,7 @@ def aiohttp_handler(
     `on_event` is not called. An exception from `on_event` propagates (aiohttp answers 500,
     and HeyGen retries the delivery).
     """
+    from aiohttp import web  # the aiohttp.web adapter: loaded only by those who use it
 
     async def handle(request: web.Request) -> web.Response:
         body = await request.read()

@@ -138,3 +138,28 @@ def test_defaults_are_the_documented_ones() -> None:
     )
     assert inspect.signature(hg.webhooks.verify).parameters["tolerance"].default == 300.0
     assert inspect.signature(client.styles.list).parameters["page_size"].default == 20
+
+
+def test_every_public_name_resolves() -> None:
+    for name in hg.__all__:
+        assert getattr(hg, name) is not None, name
+    assert set(dir(hg)) >= set(hg.__all__)
+
+
+def test_import_heygen_async_loads_no_heavy_module() -> None:
+    """Names load when first used: importing the package costs nearly nothing, and the
+    client does not pull in cattrs, tenacity or aiohttp.web until they are needed."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, heygen_async as hg\n"
+        "bare = {m for m in ('aiohttp', 'cattrs', 'tenacity') if m in sys.modules}\n"
+        "hg.AsyncHeyGen('k')\n"
+        "client = {m for m in ('cattrs', 'tenacity', 'aiohttp.web') if m in sys.modules}\n"
+        "print(sorted(bare), sorted(client))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[] []"
