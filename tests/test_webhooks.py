@@ -165,3 +165,21 @@ async def test_fake_heygen_sends_signed_webhooks_that_verify() -> None:
     assert success.video_id is not None and success.url is not None
     assert failure.event_type is webhooks.WebhookEventType.VIDEO_AGENT_FAIL
     assert [w["status"] for w in fake.webhooks_sent] == [200, 200]
+
+
+def test_the_package_keeps_the_names_of_the_former_module() -> None:
+    assert (webhooks.SIGNATURE_HEADER, webhooks.TIMESTAMP_HEADER, webhooks.EVENT_ID_HEADER) == (
+        "Heygen-Signature",
+        "Heygen-Timestamp",
+        "Heygen-Event-Id",
+    )
+    assert webhooks.DEFAULT_TOLERANCE == 300.0
+    assert set(webhooks.__all__) >= {
+        "WebhookEvent",
+        "WebhookEventType",
+        "WebhookReceiver",
+        "aiohttp_handler",
+        "sign",
+        "verify",
+    }
+    assert hg.webhooks.WebhookReceiver is webhooks.WebhookReceiver

@@ -1,39 +1,18 @@
-"""Verifying HeyGen's webhooks: `verify()` for any framework, `aiohttp_handler()` for aiohttp.web.
-
-HeyGen signs each delivery: `Heygen-Signature` is the hex HMAC-SHA256 of the raw body keyed
-with the endpoint's secret, `Heygen-Timestamp` the Unix time it was sent, `Heygen-Event-Id` an
-id to de-duplicate by (deliveries are retried, so the same event can arrive twice).
-
-FastAPI / Starlette:
-
-    @app.post("/heygen/webhook")
-    async def webhook(request: Request) -> dict[str, bool]:
-        try:
-            event = hg.webhooks.verify(await request.body(), request.headers, SECRET)
-        except hg.WebhookVerificationError as exc:
-            raise HTTPException(400, exc.reason) from None
-        ...
-"""
+"""Signing and verifying one delivery, and the event it carries: pure functions, no I/O."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from ._errors import WebhookVerificationError
-
-if TYPE_CHECKING:
-    from aiohttp import web
-
-__all__ = ["WebhookEvent", "WebhookEventType", "aiohttp_handler", "sign", "verify"]
+from .._errors import WebhookVerificationError
 
 SIGNATURE_HEADER = "Heygen-Signature"
 TIMESTAMP_HEADER = "Heygen-Timestamp"
@@ -67,16 +46,6 @@ def sign(body: bytes, secret: str) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, item in headers.items():
-            if key.lower() == lowered:
-                return item
-    return value
-
-
 def verify(
     body: bytes,
     headers: Mapping[str, str],
@@ -92,16 +61,35 @@ def verify(
     "timestamp" (missing, unreadable, or more than `tolerance` seconds from `now`) or
     "payload" (not the JSON HeyGen sends).
     """
-    if not isinstance(body, (bytes, bytearray, memoryview)):
-        raise TypeError("verify() needs the raw body as bytes")
     if not secret:
         raise ValueError("the webhook secret is empty")
+    return verify_any(body, headers, (secret,), tolerance=tolerance, now=now)
+
+
+def verify_any(
+    body: bytes,
+    headers: Mapping[str, str],
+    secrets: Iterable[str],
+    *,
+    tolerance: float,
+    now: float | None,
+) -> WebhookEvent:
+    """`verify` against several accepted secrets (a rotation's old and new one).
+
+    Every secret is compared, in constant time, whichever matches: the time taken says nothing
+    about which secret (if any) signed the body.
+    """
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError("verify() needs the raw body as bytes")
     body = bytes(body)
     signature = _header(headers, SIGNATURE_HEADER)
     if not signature:
         raise WebhookVerificationError("signature", f"no {SIGNATURE_HEADER} header")
-    expected = sign(body, secret)
-    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+    supplied = signature.strip().lower().encode()
+    matched = False
+    for secret in secrets:
+        matched |= hmac.compare_digest(sign(body, secret).encode(), supplied)
+    if not matched:
         raise WebhookVerificationError("signature", "the signature does not match the body")
     raw_timestamp = _header(headers, TIMESTAMP_HEADER)
     if raw_timestamp is None:
@@ -117,6 +105,10 @@ def verify(
         raise WebhookVerificationError(
             "timestamp", f"timestamp is {current - timestamp:.0f}s off (tolerance {tolerance:g}s)"
         )
+    return _parse(body, _header(headers, EVENT_ID_HEADER), timestamp)
+
+
+def _parse(body: bytes, header_event_id: str | None, timestamp: float) -> WebhookEvent:
     try:
         payload = json.loads(body)
     except ValueError:
@@ -130,10 +122,9 @@ def verify(
         raise WebhookVerificationError("payload", "event_data is not an object")
     event_type: str = payload["event_type"]
     known = {e.value: e for e in WebhookEventType}
-    event_id = _header(headers, EVENT_ID_HEADER) or _str(payload.get("event_id"))
     return WebhookEvent(
         event_type=known.get(event_type, event_type),
-        event_id=event_id,
+        event_id=header_event_id or _str(payload.get("event_id")),
         data=data,
         session_id=_str(data.get("session_id")),
         video_id=_str(data.get("video_id")),
@@ -143,34 +134,15 @@ def verify(
     )
 
 
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, item in headers.items():
+            if key.lower() == lowered:
+                return item
+    return value
+
+
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-EventCallback = Callable[[WebhookEvent], Awaitable[object] | object]
-
-
-def aiohttp_handler(
-    secret: str, on_event: EventCallback, *, tolerance: float = DEFAULT_TOLERANCE
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """An aiohttp.web handler: verify, call `on_event` (sync or async), answer 200.
-
-    A delivery that fails verification gets 401 (signature, timestamp) or 400 (payload), and
-    `on_event` is not called. An exception from `on_event` propagates (aiohttp answers 500,
-    and HeyGen retries the delivery).
-    """
-    from aiohttp import web  # the aiohttp.web adapter: loaded only by those who use it
-
-    async def handle(request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            event = verify(body, request.headers, secret, tolerance=tolerance)
-        except WebhookVerificationError as exc:
-            status = 400 if exc.reason == "payload" else 401
-            return web.json_response({"ok": False, "reason": exc.reason}, status=status)
-        result = on_event(event)
-        if inspect.isawaitable(result):
-            await result
-        return web.json_response({"ok": True})
-
-    return handle
