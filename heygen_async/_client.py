@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from . import _constants as C
 from ._api import Api
 from ._errors import ConfigurationError
+from ._gen_client import RESOURCE_NAMES, Resources
 from ._limits import InProcessLimiter, Limiter
 from ._logging import configure_from_env
 from ._pipeline import Clock, Pipeline, Sleep
@@ -24,16 +25,12 @@ from ._transport import AiohttpTransport, Timeout, Transport, user_agent
 if TYPE_CHECKING:
     import aiohttp
 
-    from .resources.assets import Assets
     from .resources.sessions import Sessions
     from .resources.styles import Styles
-    from .resources.users import Users
-    from .resources.video_agents import VideoAgents
-    from .resources.videos import Videos
 
 _UNSET: Any = object()
-# The resources, made on first use by the cached properties of AsyncHeyGen.
-_RESOURCES = ("sessions", "video_agents", "styles", "videos", "assets", "users")
+# The resources, made on first use by the cached properties of AsyncHeyGen and Resources.
+_RESOURCES = ("sessions", "styles", *RESOURCE_NAMES)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -86,7 +83,7 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
     return base_url.rstrip("/")
 
 
-class AsyncHeyGen:
+class AsyncHeyGen(Resources):
     """The asyncio client for HeyGen's Video Agent API.
 
     Construction does no I/O and needs no running event loop; the connection pool opens on
@@ -197,39 +194,11 @@ class AsyncHeyGen:
         return Sessions(self._api, self.videos)
 
     @functools.cached_property
-    def video_agents(self) -> VideoAgents:
-        """The Video Agent API: /v3/video-agents..."""
-        from .resources.video_agents import VideoAgents
-
-        return VideoAgents(self._api, self.videos)
-
-    @functools.cached_property
     def styles(self) -> Styles:
         """The Video Agent's styles (also `video_agents.styles`)."""
         from .resources.styles import Styles
 
         return Styles(self._api)
-
-    @functools.cached_property
-    def videos(self) -> Videos:
-        """Videos: create, list, get, wait, download, delete, batches."""
-        from .resources.videos import Videos
-
-        return Videos(self._api)
-
-    @functools.cached_property
-    def assets(self) -> Assets:
-        """Assets: upload (multipart or direct), list, search, get, delete."""
-        from .resources.assets import Assets
-
-        return Assets(self._api)
-
-    @functools.cached_property
-    def users(self) -> Users:
-        """The account behind the API key."""
-        from .resources.users import Users
-
-        return Users(self._api)
 
     def __repr__(self) -> str:
         return (

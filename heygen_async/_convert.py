@@ -8,11 +8,13 @@ cattrs would otherwise guess (a dict is never silently turned into a str).
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
+import types
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -222,6 +224,24 @@ def _open_enum(enum: type[Any]) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _open_enum_of(cls: Any) -> type[enum.Enum] | None:
+    """The enum of an open-enum annotation (`SomeEnum | str`, optionally `| None`), else None."""
+    if get_origin(cls) not in (Union, types.UnionType):
+        return None
+    args = get_args(cls)
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+    rest = {a for a in args if a not in enums}
+    if len(enums) == 1 and str in rest and rest <= {str, type(None)}:
+        return enums[0]
+    return None
+
+
+def _open_enum_hook(cls: Any) -> Callable[[Any, Any], Any]:
+    found = _open_enum_of(cls)
+    assert found is not None
+    return _open_enum(found)
+
+
 def _object_hook(cls: Any) -> Callable[[Any, Any], Any]:
     """A model from a JSON object. A field HeyGen always sends that the model may lack
     (ALWAYS_IN_REPLIES) must still be in the reply."""
@@ -260,6 +280,8 @@ converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
 converter.register_structure_hook_factory(_is_http_url_type, _http_url_hook)
 converter.register_structure_hook_factory(_is_literal, _literal_hook)
 converter.register_structure_hook_factory(attrs.has, _object_hook)
+# Every `SomeEnum | str` field (the generated models have many): unknown values stay strings.
+converter.register_structure_hook_factory(lambda t: _open_enum_of(t) is not None, _open_enum_hook)
 for _enum in (SessionStatus, VideoStatus):
     _hook = _open_enum(_enum)
     converter.register_structure_hook(_enum | str, _hook)
@@ -351,6 +373,29 @@ REQUEST_TYPES = (
 for _request_cls in REQUEST_TYPES:
     _omit_none(_request_cls)
     converter.register_structure_hook(_request_cls, _request_hook(_request_cls))
+
+
+def _is_omit_none_model(cls: Any) -> bool:
+    """A request model that asks for its None fields to be left out (`__omit_none__ = True`:
+    the generated request bodies do)."""
+    return attrs.has(cls) and getattr(cls, "__omit_none__", False) is True
+
+
+def _omit_none_hook(cls: Any) -> Callable[[Any], Any]:
+    names = [a.name for a in attrs.fields(cls)]
+
+    def unstructure(obj: Any) -> dict[str, Any]:
+        out = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is not None:
+                out[name] = converter.unstructure(value)
+        return out
+
+    return unstructure
+
+
+converter.register_unstructure_hook_factory(_is_omit_none_model, _omit_none_hook)
 
 
 _unstructure_hooks: dict[type[Any], Callable[[Any], Any]] = {}

@@ -1,19 +1,21 @@
-"""Polling with backoff and jitter under a deadline, on the client's injectable sleep and clock."""
+"""Polling with backoff and jitter under a deadline, on the client's injectable sleep and clock,
+and the one `wait` every job kind shares (`wait_for_job`)."""
 
 from __future__ import annotations
 
 import inspect
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
 import attrs
 
 from . import _constants as C
-from ._errors import ValidationError, WaitTimeoutError
+from ._errors import ActionRequiredError, JobFailedError, ValidationError, WaitTimeoutError
 from ._pipeline import Clock, Sleep
 
 T = TypeVar("T")
+J = TypeVar("J")
 # Called with every state a wait sees (a Session, a Video, ...); may be a coroutine function.
 ProgressCallback = Callable[[T], Awaitable[None] | None]
 
@@ -85,3 +87,43 @@ class Poller:
                 )
             delay = min(delay, remaining)
         await self.sleep(delay)
+
+
+async def wait_for_job(
+    fetch: Callable[[], Awaitable[J]],
+    poller: Poller,
+    *,
+    done: Collection[str],
+    failed: Collection[str],
+    needs_owner: Collection[str] = (),
+    what: str,
+) -> J:
+    """Poll `fetch` (a job's `get`) until the job's `status` is in `done`, and return it.
+
+    Raises JobFailedError at a `failed` status (failed, cancelled), ActionRequiredError at
+    one that waits for its owner (`pending_consent`, `waiting_for_input`: waiting would never
+    end), and WaitTimeoutError (with the last state) when the poller's deadline passes.
+    Unknown statuses (HeyGen adds them without notice) keep the wait going.
+    """
+    while True:
+        job = await fetch()
+        await poller.report(job)
+        status = getattr(job, "status", None)
+        if status in done:
+            return job
+        if status in failed:
+            raise JobFailedError(f"{what} ended {status}{_detail(job)}", job)
+        if status in needs_owner:
+            raise ActionRequiredError(
+                f"{what} is {status}: it waits for its owner, so waiting would never end", job
+            )
+        await poller.pause()
+
+
+def _detail(job: object) -> str:
+    """The reason a failed job gives, where its model has one."""
+    for name in ("failure_message", "error", "failure_code"):
+        value = getattr(job, name, None)
+        if isinstance(value, str) and value:
+            return f": {value}"
+    return ""

@@ -20,18 +20,13 @@ from types import TracebackType
 from typing import Any, Self, TypeVar, Unpack
 
 from ._client import AsyncHeyGen, ClientOptions
-from ._sync_types import (
-    SyncAssets,
-    SyncSessions,
-    SyncStyles,
-    SyncUsers,
-    SyncVideoAgents,
-    SyncVideos,
-)
+from ._gen_client import RESOURCE_NAMES, SyncResources
+from ._sync_types import SyncSessions, SyncStyles
+from .resources._base import Resource
 
 T = TypeVar("T")
 
-_RESOURCES = ("sessions", "video_agents", "styles", "videos", "assets", "users")
+_RESOURCES = ("sessions", "styles", *RESOURCE_NAMES)
 _instances: weakref.WeakSet[HeyGen] = weakref.WeakSet()
 # Objects of a parent process that a forked child must neither use nor finalise.
 _left_by_parent: list[object] = []
@@ -71,19 +66,16 @@ async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
-class HeyGen:
+class HeyGen(SyncResources):
     """The blocking client: the same arguments, resources and methods as AsyncHeyGen.
 
     Close it with `close()` or use it as a context manager.
     """
 
-    # Each mirrors the AsyncHeyGen resource of the same name, method for method, blocking.
+    # Each mirrors the AsyncHeyGen resource of the same name, method for method, blocking
+    # (the generated groups are annotated on SyncResources).
     sessions: SyncSessions
-    video_agents: SyncVideoAgents
     styles: SyncStyles
-    videos: SyncVideos
-    assets: SyncAssets
-    users: SyncUsers
 
     def __init__(self, api_key: str | None = None, **options: Unpack[ClientOptions]) -> None:
         self._args = (api_key, options)
@@ -158,47 +150,62 @@ class HeyGen:
 
 
 class _SyncResource:
-    """A resource of AsyncHeyGen, with each method made blocking."""
+    """A resource of AsyncHeyGen (or a namespace nested in one, `avatars.looks`), with each
+    method made blocking and each nested namespace mirrored the same way."""
 
-    def __init__(self, client: HeyGen, name: str) -> None:
+    def __init__(self, client: HeyGen, name: str, path: tuple[str, ...] = ()) -> None:
         self._client = client
         self._name = name
+        self._path = path or (name,)
 
     def __repr__(self) -> str:
-        return f"<blocking {self._name} of {self._client!r}>"
+        return f"<blocking {'.'.join(self._path)} of {self._client!r}>"
 
     def __dir__(self) -> list[str]:
-        target = getattr(self._client._async, self._name)
+        target = _resolve(self._client._async, self._path)
         return [n for n in dir(target) if not n.startswith("_")]
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):
             raise AttributeError(method)
-        target = getattr(getattr(self._client._async, self._name), method)
+        target = getattr(_resolve(self._client._async, self._path), method)
+        if isinstance(target, Resource):
+            nested = _SyncResource(self._client, self._name, (*self._path, method))
+            self.__dict__[method] = nested  # the namespace never changes: mirror it once
+            return nested
         if not callable(target):
             return target
         if inspect.iscoroutinefunction(target):
-            return _blocking(self._client, self._name, method)
-        return _iterating(self._client, self._name, method)
+            return _blocking(self._client, self._path, method)
+        return _iterating(self._client, self._path, method)
 
 
-def _blocking(client: HeyGen, resource: str, method: str) -> Callable[..., Any]:
-    original = getattr(getattr(client._async, resource), method)
+def _resolve(client: AsyncHeyGen, path: tuple[str, ...]) -> Any:
+    """The resource or namespace at `path` on `client` (looked up on each call, so a forked
+    child's fresh client is used)."""
+    target: Any = client
+    for name in path:
+        target = getattr(target, name)
+    return target
+
+
+def _blocking(client: HeyGen, path: tuple[str, ...], method: str) -> Callable[..., Any]:
+    original = getattr(_resolve(client._async, path), method)
 
     @functools.wraps(original)
     def call(*args: Any, **kwargs: Any) -> Any:
-        return client._run(lambda c: getattr(getattr(c, resource), method)(*args, **kwargs))
+        return client._run(lambda c: getattr(_resolve(c, path), method)(*args, **kwargs))
 
     return call
 
 
-def _iterating(client: HeyGen, resource: str, method: str) -> Callable[..., Any]:
-    original = getattr(getattr(client._async, resource), method)
+def _iterating(client: HeyGen, path: tuple[str, ...], method: str) -> Callable[..., Any]:
+    original = getattr(_resolve(client._async, path), method)
 
     @functools.wraps(original)
     def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
         async def start() -> AsyncIterator[Any]:
-            result: AsyncIterator[Any] = getattr(getattr(client._async, resource), method)(
+            result: AsyncIterator[Any] = getattr(_resolve(client._async, path), method)(
                 *args, **kwargs
             )
             return result

@@ -2,7 +2,8 @@
 
 `HeyGen` builds its resources at run time from AsyncHeyGen's, so they cannot drift; these
 Protocols give them static types. tests/test_workers.py checks that every method here has the
-same parameters as its async twin.
+same parameters as its async twin. The generated operations' Protocols are generated too
+(`_gen_sync_types.py`, by `python -m codegen`); the hand-written ones below extend them.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol, Unpack
+from typing import Any, Protocol, Unpack
 
 from . import _constants as C
+from ._gen_sync_types import (
+    SyncAssetsOperations,
+    SyncUsersOperations,
+    SyncVideoAgentsOperations,
+    SyncVideosOperations,
+)
 from ._polling import ProgressCallback
 from .batch import BatchOptions, BatchResult
 from .models import (
-    Account,
     Asset,
     CreateSessionRequest,
     CreateVideoAgentRequest,
@@ -28,6 +34,7 @@ from .models import (
     Style,
     Video,
 )
+from .resources._files import FileSource
 from .resources.videos import DownloadProgress
 
 
@@ -86,7 +93,7 @@ class SyncSessions(SyncAgentSessions, Protocol):
     ) -> Iterator[SessionResource]: ...
 
 
-class SyncVideoAgents(SyncAgentSessions, Protocol):
+class SyncVideoAgents(SyncAgentSessions, SyncVideoAgentsOperations, Protocol):
     def create(
         self,
         request: CreateVideoAgentRequest | None = None,
@@ -107,7 +114,7 @@ class SyncStyles(Protocol):
     def list(self, *, tag: str | None = None, page_size: int = 20) -> Iterator[Style]: ...
 
 
-class SyncVideos(Protocol):
+class SyncVideos(SyncVideosOperations, Protocol):
     def get(self, video_id: str) -> Video: ...
 
     def wait(
@@ -129,15 +136,15 @@ class SyncVideos(Protocol):
     ) -> Path: ...
 
 
-class SyncAssets(Protocol):
+class SyncAssets(SyncAssetsOperations, Protocol):
     def upload(
         self,
-        file: str | os.PathLike[str] | bytes | IO[bytes],
+        file: FileSource,
         *,
         content_type: str | None = None,
         filename: str | None = None,
     ) -> Asset: ...
 
 
-class SyncUsers(Protocol):
-    def me(self) -> Account: ...
+class SyncUsers(SyncUsersOperations, Protocol):
+    """Blocking `client.users` (`me()` is generated)."""

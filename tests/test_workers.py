@@ -9,6 +9,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,14 +82,28 @@ def test_sync_facade_blocking_calls_and_iterators(tmp_path: Path) -> None:
 
 
 def test_sync_facade_exposes_every_async_method() -> None:
+    from heygen_async._gen_client import RESOURCE_NAMES
+    from heygen_async.resources._base import Resource
+
+    def check(async_resource: Any, blocking: Any, path: str) -> int:
+        public = [m for m in dir(async_resource) if not m.startswith("_")]
+        assert public, path
+        methods = 0
+        for name in public:
+            target = getattr(async_resource, name)
+            if isinstance(target, Resource):  # a nested namespace: mirrored the same way
+                methods += check(target, getattr(blocking, name), f"{path}.{name}")
+            else:
+                assert callable(getattr(blocking, name)), f"{path}.{name}"
+                methods += 1
+        return methods
+
     client = hg.HeyGen("k", base_url="https://api.test")
     try:
-        for name in ("sessions", "video_agents", "styles", "videos", "assets", "users"):
-            async_resource = getattr(client.async_client, name)
-            public = [m for m in dir(async_resource) if not m.startswith("_")]
-            assert public
-            for method in public:
-                assert callable(getattr(getattr(client, name), method)), (name, method)
+        total = 0
+        for name in ("sessions", "styles", *RESOURCE_NAMES):
+            total += check(getattr(client.async_client, name), getattr(client, name), name)
+        assert total >= 90  # every operation of HeyGen's API, and the SDK's own helpers
     finally:
         client.close()
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._gen_index import MODULES as _GENERATED
+from ._gen_index import __all__ as _GENERATED_ALL
+
 if TYPE_CHECKING:
+    from ._gen_index import *  # noqa: F403
     from .assets import Asset
     from .files import AssetBase64, AssetId, AssetUrl, FileInput
     from .sessions import (
@@ -77,6 +81,11 @@ _LAZY = {
     "Video": ".videos",
     "VideoStatus": ".videos",
 }
+
+
+# The generated models of HeyGen's whole API (`python -m codegen`).
+_LAZY.update(_GENERATED)
+__all__ += _GENERATED_ALL
 
 
 def __getattr__(name: str) -> Any:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ..models import Account
-from ._base import Resource
+from ._gen_users import UsersOperations
 
 
-class Users(Resource):
-    async def me(self) -> Account:
-        """The account: who it is, and its billing (wallet balance, subscription credits, ...)."""
-        return await self._api.get("/v3/users/me", Account)
+class Users(UsersOperations):
+    """`client.users`: `me()` is the account (who it is, and its billing: wallet balance,
+    subscription credits, ...). Every operation comes from the generated `UsersOperations`.
+    """

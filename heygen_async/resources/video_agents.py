@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .._requests import page_size_of, path_id
+from .._requests import page_size_of
 from ..models import (
     CreateVideoAgentRequest,
     SendVideoAgentMessageRequest,
@@ -14,14 +14,17 @@ from ..models import (
     SessionSummary,
     Video,
 )
+from ._gen_video_agents import VideoAgentsOperations
 from .sessions import AgentSessions
 
 
-class VideoAgents(AgentSessions):
+class VideoAgents(AgentSessions, VideoAgentsOperations):
     """`client.video_agents`: one-shot (`mode="generate"`) or multi-turn (`mode="chat"`) sessions.
 
     `wait()` raises SessionFailedError when a session pauses for input it was not told to stop
     at (`until=`): a generate-mode session should never pause, so waiting would never end.
+    The nested namespaces (`styles`, `resources`, `videos`) come from the generated
+    `VideoAgentsOperations`; `list_videos` and `get_resource` are their documented aliases.
     """
 
     _create_path = "/v3/video-agents"
@@ -52,10 +55,10 @@ class VideoAgents(AgentSessions):
         return self._api.paginate(self._create_path, query, SessionSummary)
 
     def list_videos(self, session_id: str) -> AsyncIterator[Video]:
-        """Every video made in the session, newest first."""
-        return self._api.paginate(f"{self._session_path(session_id)}/videos", {}, Video)
+        """Every video made in the session, newest first (alias of `videos.list`)."""
+        return self.videos.list(session_id)
 
     async def get_resource(self, session_id: str, resource_id: str) -> SessionResource:
-        """One resource of a session (a storyboard draft, an image, ...)."""
-        path = f"{self._session_path(session_id)}/resources/{path_id('resource_id', resource_id)}"
-        return await self._api.get(path, SessionResource)
+        """One resource of a session: a storyboard draft, an image, ... (alias of
+        `resources.get`)."""
+        return await self.resources.get(session_id, resource_id)

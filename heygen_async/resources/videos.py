@@ -22,7 +22,7 @@ from .._requests import Request, new_uuid4, path_id
 from .._transport import StreamedResponse
 from ..models import Video
 from ..models.videos import VideoStatus
-from ._base import Resource
+from ._gen_videos import VideosOperations
 
 DownloadProgress = Callable[[int, int | None], Awaitable[None] | None]
 
@@ -47,7 +47,9 @@ def failure(video: Video) -> VideoFailedError:
     return VideoFailedError(f"video {video.id} failed" + (f" ({detail})" if detail else ""), video)
 
 
-class Videos(Resource):
+class Videos(VideosOperations):
+    """`client.videos`: every video operation, plus `get`, `wait` and `download` by hand."""
+
     async def get(self, video_id: str) -> Video:
         """The video's current state; `video_url` is set once it is completed."""
         return await self._api.get(video_path(video_id), Video)

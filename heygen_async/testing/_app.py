@@ -14,7 +14,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._constants import MULTIPART_UPLOAD_LIMIT
 from ._assets import AssetHandlers
-from ._faults import Faults, apply_fault
+from ._faults import Fault, Faults, apply_fault, damage_reply, drop_connection
 from ._http import BODY_KEY, HTTPFailure, error_body, invalid
 from ._schema import SchemaError
 from ._sessions import SessionHandlers
@@ -38,7 +38,11 @@ class RecordedRequest:
 
     `headers` is case-insensitive; an API key shows as "<redacted>", never its value. `json` is
     the decoded JSON body (None otherwise), `body` its raw bytes, `at` the time.monotonic()
-    it arrived.
+    it arrived. `status` is the status the client was sent: 0 when it got none (a `drop`, an
+    outage, a `lose_reply`, or a reply still being made). `fault` names the injected fault
+    that met the request, if any ("outage", "drop", "cut_reply", "lose_reply",
+    "create_latency", "latency", "malformed", "status_503", ...). `response` is the JSON the
+    fake answered; for "cut_reply" and "lose_reply", the whole reply the client never got.
     """
 
     method: str
@@ -50,6 +54,7 @@ class RecordedRequest:
     body: bytes = b""
     status: int = 0
     response: Any = None
+    fault: str | None = None
 
     @property
     def idempotency_key(self) -> str | None:
@@ -88,29 +93,44 @@ class Middleware:
         self._request_ids += 1
         headers = {"X-Request-Id": f"req_{self._request_ids:06d}"}
         record = await self._record(request) if self.fake.record else None
+        if self.faults.in_outage(self.fake.clock.now()):
+            if record is not None:
+                record.fault = "outage"
+            drop_connection(request)
+        fault = self.faults.take(request.method, request.path)
+        if record is not None and fault is not None:
+            record.fault = fault.kind
+        response = await self._respond(request, handler, fault)
+        response.headers.update(headers)
+        if record is not None:
+            if fault is None or not fault.lose_reply:
+                record.status = response.status
+            if isinstance(response, web.Response) and response.content_type == "application/json":
+                try:
+                    record.response = json.loads(response.body)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    record.response = None  # a malformed-body fault
+        if fault is not None and (fault.cut_reply or fault.lose_reply):
+            await damage_reply(fault, request, response)
+        return response
+
+    async def _respond(
+        self, request: web.Request, handler: Handler, fault: Fault | None
+    ) -> web.StreamResponse:
+        """The fault's reply, or the handler's (HTTP errors as HeyGen's envelope)."""
         try:
-            fault = self.faults.take(request.method, request.path)
             response = await apply_fault(fault, request) if fault is not None else None
             if response is None:
                 self._authorize(request)
                 await self._check(request)
                 response = await handler(request)
         except HTTPFailure as failure:
-            headers.update(failure.headers)
             body = error_body(failure.code, failure.message, failure.param)
-            response = web.json_response(body, status=failure.status)
+            return web.json_response(body, status=failure.status, headers=failure.headers)
         except web.HTTPException as exc:
             code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
             body = error_body(code.get(exc.status, "error"), exc.reason)
-            response = web.json_response(body, status=exc.status)
-        response.headers.update(headers)
-        if record is not None:
-            record.status = response.status
-            if isinstance(response, web.Response) and response.content_type == "application/json":
-                try:
-                    record.response = json.loads(response.body)  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    record.response = None  # a malformed-body fault
+            return web.json_response(body, status=exc.status)
         return response
 
     def _authorize(self, request: web.Request) -> None:

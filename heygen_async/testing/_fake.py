@@ -18,7 +18,7 @@ from aiohttp import web
 
 from ._app import RecordedRequest, build_app
 from ._clock import Clock
-from ._faults import Fault, Faults
+from ._faults import Fault, Faults, Outage
 from ._idempotency import IdempotencyCache
 from ._machine import StateMachine
 from ._state import FakeSession, FakeVideo
@@ -39,7 +39,7 @@ class FakeHeyGen:
     checked against HeyGen's OpenAPI document; bad input gets HeyGen's 400 envelope.
     `max_active_jobs` answers 429 to creates beyond that many unfinished sessions;
     `create_latency` delays every create. `fake.requests` logs every request;
-    `fake.fail(...)` injects faults.
+    `fake.fail(...)` injects faults and `fake.outage(...)` drops every request for a while.
     """
 
     def __init__(
@@ -179,12 +179,30 @@ class FakeHeyGen:
         malformed: bool = False,
         body: str | None = None,
         probability: float = 1.0,
+        cut_reply: bool = False,
+        lose_reply: bool = False,
+        create_latency: float = 0.0,
     ) -> Fault:
-        """Answer requests whose path matches the regex `path` with a fault, `times` times.
+        """Meet requests whose path matches the regex `path` with a fault, `times` times.
 
-        `drop` closes the connection without a reply; `malformed` sends a truncated JSON
-        body with the status; `latency` delays the reply (alone, with status 0, it only
-        delays the real reply). `probability` makes the fault random.
+        Faults that replace the reply (the request has no effect): `status` (with `code`,
+        `retry_after`, an HTML `body`, or a `malformed` truncated JSON body), and `drop`,
+        which closes the connection without a reply. `latency` delays the reply (alone, with
+        status 0, it only delays the real reply).
+
+        Faults that let the handler act (a create creates its session and stores its
+        Idempotency-Key's reply, so a retry with the same key replays it), then damage the
+        reply; `status` and the options above are then ignored: `cut_reply` sends the status
+        and headers announcing the full Content-Length, half the body, then closes the
+        connection; `lose_reply` closes the connection with no reply at all.
+        `create_latency` makes a matching create take that much longer while it holds its
+        Idempotency-Key (a request with the same key meanwhile gets 409 request_in_progress)
+        and then answer normally, as `FakeHeyGen(create_latency=)` does for every create;
+        it combines with `cut_reply` or `lose_reply`.
+
+        `probability` makes the fault random (each matching request meets it with that
+        chance; `times` counts only those that did). Raises ValueError for more than one of
+        `drop`, `cut_reply` and `lose_reply`.
         """
         fault = Fault(
             method=method,
@@ -198,10 +216,28 @@ class FakeHeyGen:
             body=body,
             times=times,
             probability=probability,
+            cut_reply=cut_reply,
+            lose_reply=lose_reply,
+            create_latency=create_latency,
         )
         return self._faults.add(fault)
 
+    def outage(self, seconds: float, *, start_in: float = 0.0) -> Outage:
+        """Drop every request that arrives in the next window of `seconds`, `start_in` from now.
+
+        Measured on the fake's clock (real time by default; with `clock=Clock()`,
+        `fake.clock.advance()` moves through it). A request arriving in the window gets its
+        connection closed without a reply, as `fail(drop=True)` does; it is recorded with
+        status 0 and fault "outage". Requests before and after are served normally, and
+        requests already being answered when the window opens are finished.
+        """
+        if seconds < 0 or start_in < 0:
+            raise ValueError("seconds and start_in must be >= 0")
+        start = self.clock.now() + start_in
+        return self._faults.add_outage(Outage(start=start, end=start + seconds))
+
     def clear_faults(self) -> None:
+        """Forget every pending fault and outage."""
         self._faults.clear()
 
     def advance(self, session_id: str, *, to: str | None = None) -> FakeSession:
@@ -235,12 +271,34 @@ class FakeHeyGen:
         self.sessions[session_id].api = "gone"
 
     def creates(self) -> list[RecordedRequest]:
-        """Create requests that reached the API (not rejected by a fault)."""
+        """Every create request as recorded, faulted ones too (see `status` and `fault`)."""
         return [
             r
             for r in self.requests
             if r.method == "POST" and r.path in ("/v3/video-agents", "/v3/video-agents/sessions")
         ]
+
+    def sessions_by_prompt(self) -> dict[str, list[FakeSession]]:
+        """The sessions created for each prompt, oldest first.
+
+        With one distinct prompt per item, "exactly one session per item" is
+        `all(len(s) == 1 for s in fake.sessions_by_prompt().values())` over all the prompts.
+        """
+        grouped: dict[str, list[FakeSession]] = {}
+        for session in self.sessions.values():
+            grouped.setdefault(session.prompt, []).append(session)
+        return grouped
+
+    def sessions_by_key(self) -> dict[str | None, list[FakeSession]]:
+        """The sessions created under each Idempotency-Key (None: creates without one).
+
+        A key never makes two sessions (a repeat replays); an item that made two sessions
+        did so under two keys, which `sessions_by_prompt` shows.
+        """
+        grouped: dict[str | None, list[FakeSession]] = {}
+        for session in self.sessions.values():
+            grouped.setdefault(session.idempotency_key, []).append(session)
+        return grouped
 
     def active_jobs(self) -> int:
         return self.machine.active_jobs()

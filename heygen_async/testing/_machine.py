@@ -38,6 +38,7 @@ class StateMachine:
         flow: tuple[str, ...],
         callback_url: str | None,
         callback_id: str | None,
+        idempotency_key: str | None = None,
     ) -> FakeSession:
         session = FakeSession(
             session_id=new_id("sess"),
@@ -47,6 +48,7 @@ class StateMachine:
             flow=flow,
             callback_url=callback_url,
             callback_id=callback_id,
+            idempotency_key=idempotency_key,
             entered_at=self.clock.now(),
         )
         self.sessions[session.session_id] = session

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ._faults import CREATE_LATENCY_KEY
 from ._http import HTTPFailure, invalid, json_body, page
 from ._idempotency import Reply
 from ._state import (
@@ -60,20 +61,22 @@ class SessionHandlers:
     async def _create(self, request: web.Request, api: str) -> web.Response:
         payload = json_body(request)
         fake = self.fake
+        latency = fake.create_latency + request.get(CREATE_LATENCY_KEY, 0.0)
+        key = request.headers.get("Idempotency-Key")
 
         async def produce() -> Reply:
             fake.in_flight_creates += 1
             fake.peak_in_flight_creates = max(fake.peak_in_flight_creates, fake.in_flight_creates)
             try:
-                if fake.create_latency:
-                    await asyncio.sleep(fake.create_latency)
-                return self._start(payload, api)
+                if latency:
+                    await asyncio.sleep(latency)
+                return self._start(payload, api, key)
             finally:
                 fake.in_flight_creates -= 1
 
         return await fake.idempotency.run(request, produce)
 
-    def _start(self, payload: dict[str, Any], api: str) -> Reply:
+    def _start(self, payload: dict[str, Any], api: str, key: str | None) -> Reply:
         fake = self.fake
         if api == INTERACTIVE:
             mode = "interactive"
@@ -95,6 +98,7 @@ class SessionHandlers:
             flow=flow,
             callback_url=payload.get("callback_url"),
             callback_id=payload.get("callback_id"),
+            idempotency_key=key,
         )
         fake.created_count += 1
         data: dict[str, Any] = {"session_id": session.session_id, "created_at": session.created_at}

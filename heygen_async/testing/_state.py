@@ -71,6 +71,7 @@ class FakeSession:
     flow: tuple[str, ...]
     callback_url: str | None = None
     callback_id: str | None = None
+    idempotency_key: str | None = None  # of the create that made it
     step: int = 0
     status: str = ""
     created_at: int = attrs.field(factory=lambda: int(time.time()))
