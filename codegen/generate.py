@@ -282,6 +282,8 @@ class _Context:
         if abc:
             lines.append(f"from collections.abc import {', '.join(abc)}")
         typing = [n for n in ("Any", "Literal", "cast") if n in names]
+        if "WebhookReceiver" in names:
+            typing.insert(0, "TYPE_CHECKING")
         if typing:
             lines.append(f"from typing import {', '.join(typing)}")
         lines.append("")
@@ -315,6 +317,8 @@ class _Context:
         files = [n for n in helpers if n in names]
         if files:
             pkg.append(f"from ._files import {', '.join(files)}")
+        if "WebhookReceiver" in names:
+            pkg += ["", "if TYPE_CHECKING:", "    from ...webhooks import WebhookReceiver"]
         # Generated modules live in resources/: one dot less than written above.
         return lines + [line.replace("from ...", "from ..", 1) for line in pkg]
 
@@ -602,29 +606,34 @@ def _render_wait(op: Operation, job: config.Job, ctx: _Context) -> str:
         "        poll_interval: float = C.DEFAULT_POLL_INTERVAL,",
         "        max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,",
         f"        on_progress: ProgressCallback[{model}] | None = None,",
+        "        events: WebhookReceiver | None = None,",
         f"    ) -> {model}:",
         _doc(
             f"Poll `get` until the {job.what} is {' or '.join(job.done)}.\n\n"
             f"Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` "
-            f"gets every state. Raises {', '.join(raises)}. Unknown statuses keep waiting."
+            f"gets every state. With `events` (a webhooks.WebhookReceiver), read it when its "
+            f"event arrives instead (and at least every `events.fallback` seconds). "
+            f"Raises {', '.join(raises)}. Unknown statuses keep waiting."
         ),
         f"        path_id({name!r}, {name})",
         f'        what = f"{job.what} {{{name}}}"',
-        "        poller = self._api.poller(",
+        "        async with self._api.poller(",
         "            what,",
         "            timeout=timeout,",
         "            poll_interval=poll_interval,",
         "            max_poll_interval=max_poll_interval,",
         "            on_progress=on_progress,",
-        "        )",
-        "        return await wait_for_job(",
-        f"            lambda: self.get({name}),",
-        "            poller,",
-        f"            done={_tuple(job.done)},",
-        f"            failed={_tuple(job.failed)},",
-        f"            needs_owner={_tuple(job.needs_owner)},",
-        "            what=what,",
-        "        )",
+        "            events=events,",
+        "        ) as poller:",
+        f"            await poller.follow({name})",
+        "            return await wait_for_job(",
+        f"                lambda: self.get({name}),",
+        "                poller,",
+        f"                done={_tuple(job.done)},",
+        f"                failed={_tuple(job.failed)},",
+        f"                needs_owner={_tuple(job.needs_owner)},",
+        "                what=what,",
+        "            )",
     ]
     return "\n".join(lines)
 
@@ -804,6 +813,8 @@ def render_sync_types(p: Plan) -> str:
     abc = [n for n in ("Iterator", "Mapping", "Sequence") if n in names]
     lines.append(f"from collections.abc import {', '.join(abc)}")
     typing = [n for n in ("Any", "Literal", "Protocol") if n in names]
+    if "WebhookReceiver" in names:
+        typing.insert(0, "TYPE_CHECKING")
     lines.append(f"from typing import {', '.join(typing)}")
     lines.append("")
     lines.append("from . import _constants as C")
@@ -818,6 +829,8 @@ def render_sync_types(p: Plan) -> str:
         lines.append(f"from .models.{where} import {', '.join(sorted(models[where]))}")
     if "FileSource" in names:
         lines.append("from .resources._files import FileSource")
+    if "WebhookReceiver" in names:
+        lines += ["", "if TYPE_CHECKING:", "    from .webhooks import WebhookReceiver"]
     return text + "\n".join(lines) + "\n\n\n" + body + "\n"
 
 

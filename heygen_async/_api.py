@@ -8,17 +8,21 @@ else of the client, so none of them reaches into another object's private state.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Mapping
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
 from . import _constants as C
 from . import _decode
+from ._errors import ValidationError
 from ._pipeline import Clock, Consume, Pipeline, Sleep
-from ._polling import Poller, PollSchedule, ProgressCallback
+from ._polling import EventSource, Poller, PollSchedule, ProgressCallback
 from ._requests import Kind, Request, encode, with_query
 from ._requests import idempotency_key as checked_key
 from ._transport import RawResponse
+
+if TYPE_CHECKING:
+    from .webhooks import WebhookEvent, WebhookReceiver
 
 T = TypeVar("T")
 
@@ -156,15 +160,41 @@ class Api:
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Any] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Poller:
-        """A wait's schedule on the client's sleep and clock (raises WaitTimeoutError)."""
+        """A wait's schedule on the client's sleep and clock (raises WaitTimeoutError); with
+        `events`, it sleeps on that webhook receiver and recovers what it missed from the
+        delivery history of this client's account."""
+        source = None
+        if events is not None:
+            from .webhooks import WebhookReceiver
+
+            if not isinstance(events, WebhookReceiver):
+                raise ValidationError(
+                    "events", f"must be a webhooks.WebhookReceiver, not {type(events).__name__}"
+                )
+            source = EventSource(events, self._history)
         return Poller(
             PollSchedule(poll_interval, max_poll_interval, timeout),
             sleep=self.sleep,
             clock=self.clock,
             on_progress=on_progress,
             what=what,
+            events=source,
         )
+
+    async def _history(self) -> AsyncIterator[WebhookEvent]:
+        """The account's webhook deliveries, newest first, as the receiver's events."""
+        from .models._gen_webhooks import WebhookEvent as Delivered
+        from .webhooks import WebhookEvent
+
+        async for item in self.paginate("/v3/webhooks/events", {"limit": 100}, Delivered):
+            yield WebhookEvent.from_payload(
+                item.event_type,
+                item.event_data,
+                event_id=item.event_id,
+                timestamp=item.created_at.timestamp(),
+            )
 
 
 def _at(payload: Any, path: Collection[str]) -> Any:

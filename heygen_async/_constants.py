@@ -39,6 +39,12 @@ DEFAULT_MAX_CONCURRENT_CREATES: Final = 4
 DEFAULT_POLL_INTERVAL: Final = 2.0
 DEFAULT_POLL_MAX_INTERVAL: Final = 30.0
 DEFAULT_WAIT_TIMEOUT: Final = 60.0 * 60.0
+# Waiting on webhook events: read the job anyway after this long without one (an event may be
+# lost, or sent while the receiver was down), sweeping the delivery history for missed ones
+# first. HeyGen retries a delivery for 24 h and keeps a history, so a lost event is rare; at
+# 30 min a Video Agent job (20-45 min) costs about two reads after its create, not a poll
+# every 2-30 s, and a lost event delays its job by at most this long.
+DEFAULT_EVENTS_FALLBACK: Final = 1800.0
 
 # API replies above this are refused unread (APIResponseValidationError): HeyGen's are a few
 # KiB (a page of 100 items well under 1 MiB), and a hostile or broken server announcing 10 GB

@@ -9,7 +9,7 @@ generated ones static types (list calls return iterators).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from . import _constants as C
 from ._polling import ProgressCallback
@@ -95,6 +95,9 @@ from .models.users import Account
 from .models.videos import Video
 from .resources._files import FileSource
 
+if TYPE_CHECKING:
+    from .webhooks import WebhookReceiver
+
 
 class SyncAiClipping(Protocol):
     """Blocking `client.ai_clipping`."""
@@ -127,6 +130,7 @@ class SyncAiClipping(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[AiClippingJob] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> AiClippingJob: ...
 
 
@@ -214,6 +218,7 @@ class SyncAssetBatches(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch: ...
 
 
@@ -318,6 +323,7 @@ class SyncAvatarLooks(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[AvatarLook] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> AvatarLook: ...
 
 
@@ -358,6 +364,7 @@ class SyncAvatars(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Avatar] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Avatar: ...
 
 
@@ -390,6 +397,7 @@ class SyncBackgroundRemovals(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[BackgroundRemoval] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> BackgroundRemoval: ...
 
 
@@ -446,6 +454,7 @@ class SyncLipsyncBatches(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch: ...
 
 
@@ -501,6 +510,7 @@ class SyncLipsyncs(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Lipsync] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Lipsync: ...
 
 
@@ -637,6 +647,7 @@ class SyncVideoTranslationProofreads(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Proofread] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Proofread: ...
 
 
@@ -672,6 +683,7 @@ class SyncVideoTranslationBatches(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch: ...
 
 
@@ -738,6 +750,7 @@ class SyncVideoTranslations(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[VideoTranslation] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> VideoTranslation: ...
 
 
@@ -775,6 +788,7 @@ class SyncVideoBatches(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch: ...
 
 
@@ -901,6 +915,7 @@ class SyncVoices(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Voice] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Voice: ...
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 from . import _constants as C
 from ._gen_sync_types import (
@@ -37,6 +37,9 @@ from .models import (
 from .resources._files import FileSource
 from .resources.videos import DownloadProgress
 
+if TYPE_CHECKING:
+    from .webhooks import WebhookReceiver
+
 
 class SyncAgentSessions(Protocol):
     def get(self, session_id: str) -> Session: ...
@@ -61,6 +64,7 @@ class SyncAgentSessions(Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Session | Video] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Session: ...
 
     def create_many(
@@ -125,6 +129,7 @@ class SyncVideos(SyncVideosOperations, Protocol):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Video] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Video: ...
 
     def download(

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
+import fcntl
+import io
 import json
 import os
+import pty
 import signal
+import struct
 import sys
+import termios
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from aiohttp import web
 
 from heygen_async import cli
+from heygen_async.cli.listing import VOICES, TableWriter, fit_widths
 from heygen_async.cli.progress import ProgressView
-from heygen_async.testing import FakeHeyGen
+from heygen_async.models import VoiceSummary
+from heygen_async.testing import FakeHeyGen, MockRequest, MockResponse, MockTransport
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -334,3 +345,430 @@ def test_unwritable_output_is_a_usage_error(
     code = cli.main(["batch", str(source), "--out", str(blocker / "results.jsonl")])
     assert code == 2
     assert "heygen-async:" in capsys.readouterr().err
+
+
+# The list commands (avatars, voices, brand-kits, styles) against a catalogue of schema-valid
+# items, served by a MockTransport in-process or by a loopback server to a subprocess.
+
+KEY = "sk-cli-listing-secret"
+
+
+def _looks(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"look_{i:03d}",
+            "name": f"Presenter {i} in a blue suit",
+            "avatar_type": "studio_avatar",
+            "gender": "female",
+            "group_id": "grp_1",
+            "default_voice_id": f"voice_{i:03d}",
+            "preview_image_url": f"https://files.example/looks/{i}.png",
+        }
+        for i in range(count)
+    ]
+
+
+def _voices(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "voice_id": f"voice_{i:03d}",
+            "name": f"Voice {i}",
+            "language": "English",
+            "gender": "female",
+            "type": "private",
+            "support_locale": False,
+            "support_pause": True,
+            "preview_audio_url": f"https://files.example/voices/{i}.mp3",
+        }
+        for i in range(count)
+    ]
+
+
+CATALOGUE: dict[str, list[dict[str, Any]]] = {
+    "/v3/avatars/looks": _looks(5),
+    "/v3/avatars": [
+        {"id": "grp_1", "name": "Presenter", "looks_count": 5, "created_at": 1704067200},
+    ],
+    "/v3/voices": _voices(5),
+    "/v3/brand-kits": [
+        {"brand_kit_id": "bk_1", "name": "Acme", "colors": ["#112233", "#ffffff"]},
+        {"brand_kit_id": "bk_2", "name": "Acme dark", "logo_url": "https://files.example/l.png"},
+    ],
+    "/v3/video-agents/styles": [
+        {"style_id": "style_01", "name": "Noir", "tags": ["cinematic"], "aspect_ratio": "16:9"},
+    ],
+}
+
+
+class Catalogue:
+    """List endpoints over fixed items, `page_size` a page whatever `limit` asks (the cursor
+    is what pages), recording each request's path and query; `fail` maps a request's number
+    (from 1) to an error status."""
+
+    def __init__(
+        self,
+        items: dict[str, list[dict[str, Any]]] | None = None,
+        *,
+        page_size: int = 2,
+        fail: dict[int, int] | None = None,
+    ) -> None:
+        self.items = items if items is not None else CATALOGUE
+        self.page_size = page_size
+        self.fail = fail or {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.keys: set[str | None] = set()
+
+    def reply(self, path: str, query: dict[str, str], key: str | None) -> tuple[int, Any]:
+        self.requests.append((path, query))
+        self.keys.add(key)
+        status = self.fail.get(len(self.requests))
+        if status is not None:
+            return status, {"error": {"code": "refused", "message": "no\nway"}}
+        if path not in self.items:
+            return 404, {"error": {"code": "not_found", "message": path}}
+        start = int(query.get("token", "0"))
+        end = start + self.page_size
+        more = end < len(self.items[path])
+        page = self.items[path][start:end]
+        return 200, {"data": page, "has_more": more, "next_token": str(end) if more else None}
+
+    def transport(self) -> MockTransport:
+        def handler(request: MockRequest) -> MockResponse:
+            url = urlsplit(request.url)
+            key = request.headers.get("x-api-key")
+            status, body = self.reply(url.path, dict(parse_qsl(url.query)), key)
+            return MockResponse(status, json=body)
+
+        return MockTransport(handler)
+
+    @contextlib.asynccontextmanager
+    async def serve(self) -> AsyncIterator[str]:
+        """The catalogue on a loopback port; yields its base URL."""
+
+        async def handle(request: web.Request) -> web.Response:
+            key = request.headers.get("x-api-key")
+            status, body = self.reply(request.path, dict(request.query), key)
+            return web.json_response(body, status=status)
+
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            port = runner.addresses[0][1]
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            await runner.cleanup()
+
+
+def _list(
+    catalogue: Catalogue,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str,
+) -> tuple[int, list[dict[str, Any]], str]:
+    """Run a command in-process on `catalogue`; its exit code, JSON lines and stderr."""
+    monkeypatch.setenv("HEYGEN_API_KEY", KEY)
+    monkeypatch.delenv("HEYGEN_BASE_URL", raising=False)
+    code = cli.main(list(args), transport=catalogue.transport())
+    out, err = capsys.readouterr()
+    assert KEY not in out and KEY not in err
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_voices_json_lines_every_page_with_filters_as_query(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue()
+    code, items, err = _list(
+        catalogue,
+        capsys,
+        monkeypatch,
+        "voices",
+        "--language",
+        "English",
+        "--gender",
+        "female",
+        "--type",
+        "private",
+        "--engine",
+        "starfish",
+    )
+    assert code == 0, err
+    assert [v["voice_id"] for v in items] == [f"voice_{i:03d}" for i in range(5)]
+    # Every line carries every field of the model, in the same order: jq can rely on them.
+    assert all(list(v) == list(items[0]) for v in items)
+    assert {"voice_id", "name", "language", "gender", "type", "preview_audio_url"} <= set(items[0])
+    paths = [path for path, _ in catalogue.requests]
+    assert paths == ["/v3/voices"] * 3  # 5 items, 2 a page
+    first = catalogue.requests[0][1]
+    assert first == {
+        "type": "private",
+        "language": "English",
+        "gender": "female",
+        "engine": "starfish",
+        "limit": "100",
+    }
+    assert [q.get("token") for _, q in catalogue.requests] == [None, "2", "4"]
+    assert catalogue.keys == {KEY}
+
+
+def test_json_is_the_default_when_stdout_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # capsys' stdout is no terminal: the same lines with or without --json.
+    plain = _list(Catalogue(), capsys, monkeypatch, "brand-kits")
+    forced = _list(Catalogue(), capsys, monkeypatch, "brand-kits", "--json")
+    assert plain == forced
+    code, items, _ = plain
+    assert code == 0
+    assert [(k["brand_kit_id"], k["colors"], k["logo_url"]) for k in items] == [
+        ("bk_1", ["#112233", "#ffffff"], None),
+        ("bk_2", [], "https://files.example/l.png"),
+    ]
+
+
+def test_avatars_list_looks_whose_id_is_the_avatar_id(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue()
+    code, items, err = _list(
+        catalogue,
+        capsys,
+        monkeypatch,
+        "avatars",
+        "--ownership",
+        "private",
+        "--type",
+        "digital_twin",
+        "--group",
+        "grp_1",
+    )
+    assert code == 0, err
+    assert [a["id"] for a in items] == [f"look_{i:03d}" for i in range(5)]
+    assert catalogue.requests[0] == (
+        "/v3/avatars/looks",
+        {"group_id": "grp_1", "avatar_type": "digital_twin", "ownership": "private", "limit": "50"},
+    )
+
+    groups = Catalogue()
+    code, items, _ = _list(groups, capsys, monkeypatch, "avatars", "--groups")
+    assert code == 0
+    assert [(g["id"], g["looks_count"]) for g in items] == [("grp_1", 5)]
+    assert groups.requests == [("/v3/avatars", {"limit": "50"})]
+
+    with pytest.raises(SystemExit):
+        cli.main(["avatars", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "A look's id is the avatar_id a create takes (--avatar-id)" in help_text
+    assert "a group id is not an avatar_id" in help_text
+
+
+def test_avatars_groups_refuses_look_filters_before_sending(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue()
+    for look_filter in (["--type", "digital_twin"], ["--group", "grp_1"]):
+        code, _, err = _list(catalogue, capsys, monkeypatch, "avatars", "--groups", *look_filter)
+        assert code == 2 and "--groups" in err and err.count("\n") == 1
+    assert catalogue.requests == []
+
+
+def test_styles_tag_and_limit_stop_fetching(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue()
+    code, items, _ = _list(catalogue, capsys, monkeypatch, "styles", "--tag", "cinematic")
+    assert code == 0 and [s["style_id"] for s in items] == ["style_01"]
+    assert catalogue.requests == [("/v3/video-agents/styles", {"tag": "cinematic", "limit": "100"})]
+
+    looks = Catalogue({"/v3/avatars/looks": _looks(40)})
+    code, items, _ = _list(looks, capsys, monkeypatch, "avatars", "--limit", "5")
+    assert code == 0
+    assert [a["id"] for a in items] == [f"look_{i:03d}" for i in range(5)]
+    # 2 an answer: 3 pages hold 5 items, and no 4th page is asked for.
+    assert len(looks.requests) == 3
+    assert looks.requests[0][1]["limit"] == "5"  # no bigger page than --limit needs
+
+
+def test_limit_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["voices", "--limit", bad], transport=Catalogue().transport())
+        assert exit_info.value.code == 2
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_api_failure_is_exit_1_with_one_line_after_the_pages_before_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, items, err = _list(Catalogue(fail={1: 401}), capsys, monkeypatch, "voices")
+    assert code == 1 and items == []
+    assert err.startswith("heygen-async: AuthenticationError: 401 refused: no way")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+    code, items, err = _list(Catalogue(fail={2: 404}), capsys, monkeypatch, "voices")
+    assert code == 1
+    assert [v["voice_id"] for v in items] == ["voice_000", "voice_001"]  # the first page
+    assert "NotFoundError" in err and err.count("\n") == 1
+
+
+def test_key_missing_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HEYGEN_API_KEY", raising=False)
+    catalogue = Catalogue()
+    assert cli.main(["brand-kits"], transport=catalogue.transport()) == 2
+    assert "HEYGEN_API_KEY" in capsys.readouterr().err
+    assert catalogue.requests == []
+
+
+def test_create_sends_the_brand_kit_id(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[Any] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        sent.append(request.json())
+        return MockResponse(400, json={"error": {"code": "invalid_parameter", "message": "x"}})
+
+    monkeypatch.setenv("HEYGEN_API_KEY", KEY)
+    argv = ["create", "A teaser", "--brand-kit-id", "bk_1", "--avatar-id", "look_000"]
+    assert cli.main(argv, transport=MockTransport(handler)) == 1
+    assert sent[0]["brand_kit_id"] == "bk_1" and sent[0]["avatar_id"] == "look_000"
+    assert cli.main([*argv, "--api", "sessions"], transport=MockTransport(handler)) == 2
+    assert len(sent) == 1  # the sessions API has no brand kits: refused before sending
+    assert "brand_kit_id" in capsys.readouterr().err
+
+
+def test_table_aligns_truncates_and_keeps_ids_whole() -> None:
+    out = io.StringIO()
+    table = TableWriter(out, VOICES, width=80, batch=2)
+    for i, name in enumerate(["Ann", "A very long voice name that will not fit\x1b[31m", "翻訳者"]):
+        table.write(
+            VoiceSummary(
+                voice_id=f"voice_with_a_rather_long_id_{i}",
+                name=name,
+                language="English",
+                gender="female",
+                type="public",
+                support_locale=False,
+                support_pause=True,
+                preview_audio_url="https://files.example/voices/a-long-path/preview.mp3",
+            )
+        )
+    table.close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["voice_id", "name", "language", "gender", "type", "preview"]
+    assert "\x1b" not in out.getvalue()  # a control character from the API never reaches a tty
+    for i, line in enumerate(lines[1:]):
+        assert line.startswith(f"voice_with_a_rather_long_id_{i}  ")  # ids are never cut
+    name_at = lines[0].index("name")
+    assert lines[1][name_at:].startswith("Ann ")
+    assert lines[2][name_at:].split("  ")[0].endswith("…")
+    assert lines[3][name_at:].startswith("翻訳者")  # printed after the widths were set
+    assert all(len(line) <= 80 for line in lines[:3])
+
+
+def test_fit_widths_cuts_the_widest_columns_first() -> None:
+    assert fit_widths([10, 5, 30], 100) == [10, 5, 30]
+    assert fit_widths([10, 5, 30], 40) == [10, 5, 21]
+    assert fit_widths([40, 20, 20], 50) == [40, 8, 8]  # never below 8, never the id
+
+
+async def _run_on_a_terminal(base_url: str, *args: str, columns: int) -> tuple[int, str]:
+    """Run `heygen-async` with its stdout on a pseudo-terminal `columns` wide."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
+    env.pop("COLUMNS", None)
+    env.update(HEYGEN_API_KEY=KEY, HEYGEN_BASE_URL=base_url)
+    main_fd, terminal_fd = pty.openpty()
+    fcntl.ioctl(terminal_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "heygen_async", *args, stdout=terminal_fd, env=env
+        )
+    finally:
+        os.close(terminal_fd)
+    loop = asyncio.get_running_loop()
+    chunks: list[bytes] = []
+
+    def read_all() -> None:
+        while True:
+            try:
+                chunk = os.read(main_fd, 4096)
+            except OSError:  # EIO: the command closed the terminal
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    try:
+        async with asyncio.timeout(30):
+            await loop.run_in_executor(None, read_all)
+            code = await process.wait()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    finally:
+        os.close(main_fd)
+    return code, b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+async def test_avatars_on_a_terminal_is_a_table_across_pages() -> None:
+    catalogue = Catalogue()
+    async with catalogue.serve() as url:
+        code, text = await _run_on_a_terminal(url, "avatars", columns=100)
+    assert code == 0, text
+    lines = text.splitlines()
+    header = lines[0].split()
+    assert header[:3] == ["avatar_id", "name", "type"] and header[-1] == "preview"
+    assert [line.split()[0] for line in lines[1:]] == [f"look_{i:03d}" for i in range(5)]
+    name_at = lines[0].index("name")
+    assert all(line[name_at:].startswith("Presenter ") for line in lines[1:])
+    assert all(len(line) <= 100 for line in lines)
+    assert any("…" in line for line in lines[1:])  # 100 columns do not hold the long cells
+    assert len(catalogue.requests) == 3 and KEY not in text
+
+
+async def test_json_flag_on_a_terminal_still_prints_json_lines() -> None:
+    async with Catalogue().serve() as url:
+        code, text = await _run_on_a_terminal(url, "styles", "--json", columns=100)
+    assert code == 0, text
+    assert [json.loads(line)["style_id"] for line in text.splitlines()] == ["style_01"]
+
+
+async def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `heygen-async voices | head -1`: once the pipe is closed, a write fails with EPIPE.
+    catalogue = Catalogue({"/v3/voices": _voices(2000)}, page_size=100)  # more than a pipe holds
+    read_fd, write_fd = os.pipe()
+    async with catalogue.serve() as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
+        env.update(HEYGEN_API_KEY=KEY, HEYGEN_BASE_URL=url)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "heygen_async",
+                "voices",
+                stdout=write_fd,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        finally:
+            os.close(write_fd)
+        try:
+            async with asyncio.timeout(30):
+                with os.fdopen(read_fd, "rb") as reader:
+                    first = await asyncio.to_thread(reader.readline)
+                _, err = await process.communicate()
+                code = process.returncode
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+    assert json.loads(first)["voice_id"] == "voice_000"
+    assert code == 0 and err == b""
+    assert len(catalogue.requests) < 20  # it stopped rather than fetching every page

@@ -1,4 +1,5 @@
-"""The `heygen-async` command: create, get, wait, styles, batch, fake-server, demo.
+"""The `heygen-async` command: create, get, wait, avatars, voices, brand-kits, styles, batch,
+fake-server, demo.
 
 The API key comes from HEYGEN_API_KEY or `--api-key-file`, never from a plain argument
 (arguments show up in `ps` and shell history).

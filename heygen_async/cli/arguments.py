@@ -17,10 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="HeyGen Video Agent from the command line. The API key comes from "
         f"{C.API_KEY_ENV} or --api-key-file.",
     )
-    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    common.add_argument("--api-key-file", help="read the API key from this file")
-    common.add_argument("--base-url", default=None, help=f"default: {C.BASE_URL_ENV} or the API")
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    connection = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    connection.add_argument("--api-key-file", help="read the API key from this file")
+    connection.add_argument(
+        "--base-url", default=None, help=f"default: {C.BASE_URL_ENV} or the API"
+    )
+    connection.add_argument("--json", action="store_true", help="machine-readable output")
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[connection])
     common.add_argument(
         "--api",
         choices=("video-agents", "sessions"),
@@ -37,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--mode", choices=("generate", "chat"), default="generate")
     for name in ("avatar-id", "voice-id", "style-id", "callback-url", "callback-id"):
         create.add_argument(f"--{name}")
+    create.add_argument("--brand-kit-id", help="video-agents API only")
     create.add_argument("--orientation", choices=("landscape", "portrait"))
     create.add_argument("--auto-proceed", action="store_true", help="sessions API only")
     create.add_argument("--incognito", action="store_true")
@@ -53,8 +57,68 @@ def build_parser() -> argparse.ArgumentParser:
     wait.add_argument("--poll-interval", type=float, default=C.DEFAULT_POLL_INTERVAL)
     wait.add_argument("--download-dir")
 
-    styles = add("styles", parents=[common], help="list the curated styles")
-    styles.add_argument("--tag")
+    # The list commands: the ids a create call takes. A table on a terminal, else JSON lines.
+    listing = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[connection])
+    listing.add_argument(
+        "--limit", type=_positive_int, metavar="N", help="stop after N items (default: all)"
+    )
+
+    def add_listing(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        return add(
+            name,
+            parents=[listing],
+            help=summary,
+            description=f"{description} An aligned table on a terminal; JSON lines (every "
+            "field, one item a line) with --json or when the output is not a terminal.",
+        )
+
+    avatars = add_listing(
+        "avatars",
+        "list avatar looks: the first column is a create's --avatar-id",
+        "List avatar looks (GET /v3/avatars/looks). A look's id is the avatar_id a create "
+        "takes (--avatar-id); default_voice_id is the voice that goes with it. With --groups, "
+        "list the avatar groups (characters) instead: a group id is not an avatar_id, pass it "
+        "to --group to list that group's looks.",
+    )
+    avatars.add_argument("--ownership", choices=("public", "private"), help="default: both")
+    avatars.add_argument(
+        "--type",
+        dest="avatar_type",
+        choices=("studio_avatar", "digital_twin", "photo_avatar"),
+        help="looks of this avatar type only",
+    )
+    avatars.add_argument("--group", metavar="GROUP_ID", help="the looks of this avatar group")
+    avatars.add_argument("--groups", action="store_true", help="list avatar groups, not looks")
+
+    voices = add_listing(
+        "voices",
+        "list voices: the first column is a create's --voice-id",
+        "List voices (GET /v3/voices). voice_id is what a create takes (--voice-id).",
+    )
+    voices.add_argument(
+        "--type",
+        dest="voice_type",
+        choices=("public", "private"),
+        help="public: the shared library (the API's default); private: your cloned voices",
+    )
+    voices.add_argument("--language", help="e.g. English")
+    voices.add_argument("--gender", help="male or female")
+    voices.add_argument("--engine", help="voices compatible with this engine, e.g. starfish")
+
+    add_listing(
+        "brand-kits",
+        "list brand kits: the first column is a create's --brand-kit-id",
+        "List your workspace's brand kits (GET /v3/brand-kits). brand_kit_id is what a "
+        "Video Agent create takes (--brand-kit-id).",
+    )
+
+    styles = add_listing(
+        "styles",
+        "list the curated styles: the first column is a create's --style-id",
+        "List the Video Agent's curated styles (GET /v3/video-agents/styles). style_id is "
+        "what a create takes (--style-id).",
+    )
+    styles.add_argument("--tag", help="e.g. cinematic, retro-tech, print")
 
     batch = add("batch", parents=[common], help="create a session per line of a JSONL or CSV file")
     batch.add_argument(
@@ -91,3 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--quiet", action="store_true")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

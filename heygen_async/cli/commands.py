@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ from .._client import AsyncHeyGen
 from .._convert import unstructure
 from .._errors import ConfigurationError, HeyGenError, ValidationError
 from .._retry import RetryPolicy
+from .._transport import Transport
 from ..models import CreateSessionRequest, CreateVideoAgentRequest
 from ..resources.sessions import AgentSessions
+from . import listing
 from .arguments import build_parser
 from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from .input_files import build_request
@@ -30,35 +32,42 @@ _CREATE_OPTIONS = (
     "avatar_id",
     "voice_id",
     "style_id",
+    "brand_kit_id",
     "orientation",
     "callback_url",
     "callback_id",
 )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, transport: Transport | None = None) -> int:
     """Run `heygen-async` with `argv` (default: sys.argv); returns the exit code.
 
     0 done; 1 an API call or a batch item failed; 2 bad arguments, input or configuration;
-    130 interrupted.
+    130 interrupted. `transport` replaces the network (a `testing.MockTransport` in tests).
     """
     args = build_parser().parse_args(argv)
+    args.transport = transport
     try:
         return asyncio.run(COMMANDS[args.command](args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (UsageError, ConfigurationError) as exc:
-        print(f"heygen-async: {exc}", file=sys.stderr)
+        _fail(exc)
         return EXIT_USAGE
     except ValidationError as exc:
-        print(f"heygen-async: invalid input: {exc}", file=sys.stderr)
+        _fail(f"invalid input: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader stopped reading (`heygen-async voices | head`): that ends the command,
+        # as --limit would. Stdout goes to /dev/null so the exit's flush does not fail too.
+        _discard_stdout()
+        return EXIT_OK
     except OSError as exc:  # an unwritable --out, --journal or --download-dir
-        print(f"heygen-async: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}")
         return EXIT_USAGE
     except HeyGenError as exc:
-        print(f"heygen-async: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _fail(f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED
 
 
@@ -109,13 +118,50 @@ async def wait(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def avatars(args: argparse.Namespace) -> int:
+    if args.groups and (args.avatar_type or args.group):
+        raise UsageError("--type and --group filter looks; they do not go with --groups")
+    async with _client(args) as client:
+        items: AsyncIterator[Any]
+        if args.groups:
+            items = client.avatars.list(ownership=args.ownership, page_size=_page_size(args, 50))
+            columns = listing.AVATAR_GROUPS
+        else:
+            items = client.avatars.looks.list(
+                group_id=args.group,
+                avatar_type=args.avatar_type,
+                ownership=args.ownership,
+                page_size=_page_size(args, 50),
+            )
+            columns = listing.AVATAR_LOOKS
+        await listing.print_listing(items, columns, as_json=args.json, limit=args.limit)
+    return EXIT_OK
+
+
+async def voices(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        items = client.voices.list(
+            type=args.voice_type,
+            language=args.language,
+            gender=args.gender,
+            engine=args.engine,
+            page_size=_page_size(args, 100),
+        )
+        await listing.print_listing(items, listing.VOICES, as_json=args.json, limit=args.limit)
+    return EXIT_OK
+
+
+async def brand_kits(args: argparse.Namespace) -> int:
+    async with _client(args) as client:
+        items = client.brand.kits.list(page_size=_page_size(args, 100))
+        await listing.print_listing(items, listing.BRAND_KITS, as_json=args.json, limit=args.limit)
+    return EXIT_OK
+
+
 async def styles(args: argparse.Namespace) -> int:
     async with _client(args) as client:
-        async for style in client.styles.list(tag=args.tag):
-            if args.json:
-                print(json.dumps(unstructure(style)))
-            else:
-                print(f"{style.style_id}\t{style.name}\t{','.join(style.tags)}")
+        items = client.styles.list(tag=args.tag, page_size=_page_size(args, 100))
+        await listing.print_listing(items, listing.STYLES, as_json=args.json, limit=args.limit)
     return EXIT_OK
 
 
@@ -189,6 +235,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = 
     "create": create,
     "get": get,
     "wait": wait,
+    "avatars": avatars,
+    "voices": voices,
+    "brand-kits": brand_kits,
     "styles": styles,
     "batch": batch,
     "fake-server": fake_server,
@@ -223,7 +272,26 @@ def _api_key(args: argparse.Namespace) -> str:
 
 
 def _client(args: argparse.Namespace, **options: Any) -> AsyncHeyGen:
-    return AsyncHeyGen(_api_key(args), base_url=args.base_url, **options)
+    return AsyncHeyGen(_api_key(args), base_url=args.base_url, transport=args.transport, **options)
+
+
+def _page_size(args: argparse.Namespace, maximum: int) -> int:
+    """The largest page the API allows (fewest round trips), or no more than --limit needs."""
+    return min(args.limit, maximum) if args.limit is not None else maximum
+
+
+def _fail(message: object) -> None:
+    """The error on one line of stderr (an API message may hold newlines)."""
+    print(f"heygen-async: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no file descriptor (captured): nothing to do
+        pass
 
 
 def _resource(client: AsyncHeyGen, api: str) -> AgentSessions:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import _constants as C
 from .. import _decode
@@ -16,6 +16,9 @@ from .._requests import Kind, Request, page_size_of, path_id
 from ..models._gen_ai_clipping import AiClippingCreateRequest, AiClippingJob
 from ..models._gen_common import Deletion
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 
 # HeyGen's request schemas (its parts shared by several bodies, or nested deep, first),
 # checked before any I/O.
@@ -174,27 +177,31 @@ class AiClipping(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[AiClippingJob] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> AiClippingJob:
         """Poll `get` until the AI clipping job is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed, cancelled), WaitTimeoutError (the last
-        state). Unknown statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed,
+        cancelled), WaitTimeoutError (the last state). Unknown statuses keep waiting.
         """
         path_id("job_id", job_id)
         what = f"AI clipping job {job_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(job_id),
-            poller,
-            done=("completed",),
-            failed=("failed", "cancelled"),
-            needs_owner=(),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(job_id)
+            return await wait_for_job(
+                lambda: self.get(job_id),
+                poller,
+                done=("completed",),
+                failed=("failed", "cancelled"),
+                needs_owner=(),
+                what=what,
+            )

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .. import _constants as C
 from .. import _decode
@@ -27,6 +27,9 @@ from ..models._gen_common import Batch, Deletion, JobStatusEntry
 from ..models.assets import Asset, DirectUpload
 from ._base import Resource
 from ._files import FileSource, Source, content_type_of, post_multipart
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 
 # HeyGen's request schemas (its parts shared by several bodies, or nested deep, first),
 # checked before any I/O.
@@ -272,30 +275,34 @@ class AssetBatches(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch:
         """Poll `get` until the asset batch is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), WaitTimeoutError (the last state). Unknown
-        statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        WaitTimeoutError (the last state). Unknown statuses keep waiting.
         """
         path_id("batch_id", batch_id)
         what = f"asset batch {batch_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(batch_id),
-            poller,
-            done=("completed",),
-            failed=("failed",),
-            needs_owner=(),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(batch_id)
+            return await wait_for_job(
+                lambda: self.get(batch_id),
+                poller,
+                done=("completed",),
+                failed=("failed",),
+                needs_owner=(),
+                what=what,
+            )
 
 
 class AssetsOperations(Resource):

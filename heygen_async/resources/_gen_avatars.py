@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import _constants as C
 from .. import _decode
@@ -25,6 +25,9 @@ from ..models._gen_avatars import (
 )
 from ..models._gen_common import Deletion
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 
 # HeyGen's request schemas (its parts shared by several bodies, or nested deep, first),
 # checked before any I/O.
@@ -293,30 +296,35 @@ class AvatarLooks(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[AvatarLook] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> AvatarLook:
         """Poll `get` until the avatar look is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), ActionRequiredError (pending_consent: it
-        needs you), WaitTimeoutError (the last state). Unknown statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        ActionRequiredError (pending_consent: it needs you), WaitTimeoutError (the last state).
+        Unknown statuses keep waiting.
         """
         path_id("look_id", look_id)
         what = f"avatar look {look_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(look_id),
-            poller,
-            done=("completed",),
-            failed=("failed",),
-            needs_owner=("pending_consent",),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(look_id)
+            return await wait_for_job(
+                lambda: self.get(look_id),
+                poller,
+                done=("completed",),
+                failed=("failed",),
+                needs_owner=("pending_consent",),
+                what=what,
+            )
 
 
 class Avatars(Resource):
@@ -408,27 +416,32 @@ class Avatars(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Avatar] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Avatar:
         """Poll `get` until the avatar is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), ActionRequiredError (pending_consent: it
-        needs you), WaitTimeoutError (the last state). Unknown statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        ActionRequiredError (pending_consent: it needs you), WaitTimeoutError (the last state).
+        Unknown statuses keep waiting.
         """
         path_id("group_id", group_id)
         what = f"avatar {group_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(group_id),
-            poller,
-            done=("completed",),
-            failed=("failed",),
-            needs_owner=("pending_consent",),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(group_id)
+            return await wait_for_job(
+                lambda: self.get(group_id),
+                poller,
+                done=("completed",),
+                failed=("failed",),
+                needs_owner=("pending_consent",),
+                what=what,
+            )

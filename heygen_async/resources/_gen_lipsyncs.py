@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .. import _constants as C
 from .. import _decode
@@ -23,6 +23,9 @@ from ..models._gen_lipsyncs import (
     LipsyncUpdateRequest,
 )
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 
 # HeyGen's request schemas (its parts shared by several bodies, or nested deep, first),
 # checked before any I/O.
@@ -198,30 +201,34 @@ class LipsyncBatches(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Batch] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Batch:
         """Poll `get` until the lipsync batch is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), WaitTimeoutError (the last state). Unknown
-        statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        WaitTimeoutError (the last state). Unknown statuses keep waiting.
         """
         path_id("batch_id", batch_id)
         what = f"lipsync batch {batch_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(batch_id),
-            poller,
-            done=("completed",),
-            failed=("failed",),
-            needs_owner=(),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(batch_id)
+            return await wait_for_job(
+                lambda: self.get(batch_id),
+                poller,
+                done=("completed",),
+                failed=("failed",),
+                needs_owner=(),
+                what=what,
+            )
 
 
 class Lipsyncs(Resource):
@@ -346,27 +353,31 @@ class Lipsyncs(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Lipsync] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Lipsync:
         """Poll `get` until the lipsync is completed.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), WaitTimeoutError (the last state). Unknown
-        statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        WaitTimeoutError (the last state). Unknown statuses keep waiting.
         """
         path_id("lipsync_id", lipsync_id)
         what = f"lipsync {lipsync_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(lipsync_id),
-            poller,
-            done=("completed",),
-            failed=("failed",),
-            needs_owner=(),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(lipsync_id)
+            return await wait_for_job(
+                lambda: self.get(lipsync_id),
+                poller,
+                done=("completed",),
+                failed=("failed",),
+                needs_owner=(),
+                what=what,
+            )

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import _constants as C
 from .. import _decode
@@ -26,6 +26,9 @@ from ..models._gen_voices import (
     VoiceSummary,
 )
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 
 # HeyGen's request schemas (its parts shared by several bodies, or nested deep, first),
 # checked before any I/O.
@@ -313,27 +316,31 @@ class Voices(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Voice] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Voice:
         """Poll `get` until the voice clone is complete.
 
         Backoff with jitter from `poll_interval` up to `max_poll_interval`; `on_progress` gets
-        every state. Raises JobFailedError (failed), WaitTimeoutError (the last state). Unknown
-        statuses keep waiting.
+        every state. With `events` (a webhooks.WebhookReceiver), read it when its event arrives
+        instead (and at least every `events.fallback` seconds). Raises JobFailedError (failed),
+        WaitTimeoutError (the last state). Unknown statuses keep waiting.
         """
         path_id("voice_id", voice_id)
         what = f"voice clone {voice_id}"
-        poller = self._api.poller(
+        async with self._api.poller(
             what,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        return await wait_for_job(
-            lambda: self.get(voice_id),
-            poller,
-            done=("complete",),
-            failed=("failed",),
-            needs_owner=(),
-            what=what,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(voice_id)
+            return await wait_for_job(
+                lambda: self.get(voice_id),
+                poller,
+                done=("complete",),
+                failed=("failed",),
+                needs_owner=(),
+                what=what,
+            )

@@ -10,7 +10,7 @@ from collections.abc import (
     Iterable,
     Sequence,
 )
-from typing import Any, ClassVar, NoReturn, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Unpack
 
 import attrs
 
@@ -36,6 +36,9 @@ from ..models import (
 from ..models.sessions import SESSION_NEEDS_INPUT_STATUSES
 from ..models.videos import VideoStatus
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
 from .videos import Videos, failure, poll_video
 
 
@@ -106,6 +109,7 @@ class AgentSessions(Resource):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Session | Video] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Session:
         """Poll until the session reaches `until` (a status or several), or else until it is done.
 
@@ -114,16 +118,28 @@ class AgentSessions(Resource):
         Raises SessionFailedError (session `failed`), VideoFailedError (video `failed`) or
         WaitTimeoutError (`timeout` seconds passed; carries the last state). `on_progress`
         gets every Session and Video seen, and may be a coroutine function.
+
+        With `events` (a webhooks.WebhookReceiver), the session (and then its video) is read
+        when its event arrives instead of polled, and at least every `events.fallback`
+        seconds; deliveries the receiver missed are recovered from the delivery history.
         """
         path = self._session_path(session_id)
         targets = {until} if isinstance(until, str) else set(until or ())
-        poller = self._api.poller(
+        async with self._api.poller(
             f"session {session_id}",
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
+            events=events,
+        ) as poller:
+            await poller.follow(session_id)
+            if not targets and not self._returns_on:
+                # Nothing to stop at before the end, which has an event: wait for it first.
+                await poller.begin()
+            return await self._poll(path, targets, poller)
+
+    async def _poll(self, path: str, targets: set[str], poller: Poller) -> Session:
         while True:
             session = await self._api.get(path, Session)
             await poller.report(session)
@@ -201,6 +217,8 @@ class AgentSessions(Resource):
         video = await poll_video(self._api, session.video_id, poller)
         if video.status == VideoStatus.FAILED:
             raise failure(video)
+        if session.status == SessionStatus.COMPLETED:
+            return session  # read already, and final: no need to read it again
         try:
             final = await self.get(session.session_id)
         except NotFoundError:

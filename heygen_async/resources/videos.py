@@ -7,6 +7,7 @@ import inspect
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import _constants as C
 from .._api import Api
@@ -24,6 +25,9 @@ from ..models import Video
 from ..models.videos import VideoStatus
 from ._gen_videos import VideosOperations
 
+if TYPE_CHECKING:
+    from ..webhooks import WebhookReceiver
+
 DownloadProgress = Callable[[int, int | None], Awaitable[None] | None]
 
 
@@ -34,6 +38,7 @@ def video_path(video_id: str) -> str:
 async def poll_video(api: Api, video_id: str, poller: Poller) -> Video:
     """Poll until the video is completed or failed (unknown statuses count as running)."""
     path = video_path(video_id)
+    await poller.follow(video_id)
     while True:
         video = await api.get(path, Video)
         await poller.report(video)
@@ -62,17 +67,25 @@ class Videos(VideosOperations):
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = C.DEFAULT_POLL_MAX_INTERVAL,
         on_progress: ProgressCallback[Video] | None = None,
+        events: WebhookReceiver | None = None,
     ) -> Video:
-        """Poll until the video is completed. Raises VideoFailedError or WaitTimeoutError."""
+        """Poll until the video is completed. Raises VideoFailedError or WaitTimeoutError.
+
+        With `events` (a webhooks.WebhookReceiver), read the video when its event arrives
+        instead of polling (and at least every `events.fallback` seconds).
+        """
         path_id("video_id", video_id)
-        poller = self._api.poller(
+        async with self._api.poller(
             f"video {video_id}",
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_progress=on_progress,
-        )
-        video = await poll_video(self._api, video_id, poller)
+            events=events,
+        ) as poller:
+            await poller.follow(video_id)
+            await poller.begin()
+            video = await poll_video(self._api, video_id, poller)
         if video.status == VideoStatus.FAILED:
             raise failure(video)
         return video

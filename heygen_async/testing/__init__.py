@@ -15,15 +15,20 @@ from ._app import RecordedRequest
 from ._clock import Clock
 from ._fake import FakeHeyGen
 from ._faults import Fault
+from ._jobs import FakeJob, JobKind
 from ._mock import MockRequest, MockResponse, MockTransport
 from ._state import FakeSession, FakeVideo
+from ._webhooks import FakeEvent
 
 __all__ = [
     "Clock",
+    "FakeEvent",
     "FakeHeyGen",
+    "FakeJob",
     "FakeSession",
     "FakeVideo",
     "Fault",
+    "JobKind",
     "MockRequest",
     "MockResponse",
     "MockTransport",

@@ -13,15 +13,19 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._constants import MULTIPART_UPLOAD_LIMIT
+from . import _media_jobs
 from ._assets import AssetHandlers
+from ._catalogue import CatalogueHandlers
 from ._faults import Fault, Faults, apply_fault, damage_reply, drop_connection
 from ._http import BODY_KEY, HTTPFailure, error_body, invalid
+from ._resources import JobRoutes
 from ._schema import SchemaError
 from ._sessions import SessionHandlers
 from ._spec import Spec
 from ._styles import StyleHandlers
+from ._translations import TranslationHandlers
 from ._users import UserHandlers
-from ._videos import VideoHandlers
+from ._webhooks import WebhookHandlers
 
 if TYPE_CHECKING:
     from ._fake import FakeHeyGen
@@ -66,17 +70,42 @@ class RecordedRequest:
         return int(value) if value is not None and value.isdigit() else None
 
 
-def build_app(fake: FakeHeyGen, *, faults: Faults, videos: VideoHandlers) -> web.Application:
-    middleware = Middleware(fake, Spec(), faults)
+def build_app(fake: FakeHeyGen, *, spec: Spec, faults: Faults) -> web.Application:
+    """Every route of every area; literal path segments win over {parameters}."""
+    middleware = Middleware(fake, spec, faults)
     app = web.Application(
         middlewares=[middleware.handle], client_max_size=MULTIPART_UPLOAD_LIMIT + (1 << 20)
     )
-    app.add_routes(StyleHandlers().routes())  # before /v3/video-agents/{sid}
-    app.add_routes(SessionHandlers(fake).routes())
-    app.add_routes(videos.routes())
-    app.add_routes(AssetHandlers(fake).routes())
-    app.add_routes(UserHandlers().routes())
+    replies = fake.replies
+    jobs = JobRoutes(fake, replies)
+    translations = TranslationHandlers(fake, jobs)
+    routes = [
+        *StyleHandlers().routes(),
+        *SessionHandlers(fake).routes(),
+        *fake.video_handlers.routes(),
+        *AssetHandlers(fake, jobs).routes(),
+        *UserHandlers().routes(),
+        *fake.avatar_handlers.routes(),
+        *fake.voice_handlers.routes(),
+        *translations.routes(),
+        *CatalogueHandlers(fake, replies, fake.video_handlers).routes(),
+        *WebhookHandlers(fake, replies).routes(),
+    ]
+    collections = [
+        *_media_jobs.collections(fake),
+        translations.collection(),
+        fake.video_handlers.collection(),
+    ]
+    for collection in collections:
+        routes += jobs.routes(collection)
+    # aiohttp tries routes in order: /v3/videos/statuses before /v3/videos/{video_id}.
+    routes.sort(key=lambda route: _specificity(getattr(route, "path", "")))
+    app.add_routes(routes)
     return app
+
+
+def _specificity(path: str) -> list[int]:
+    return [1 if part.startswith("{") else 0 for part in path.split("/")]
 
 
 class Middleware:
@@ -149,6 +178,8 @@ class Middleware:
             operation.check_query(request.query)
             if operation.body_schema is not None:
                 body = await _json(request)
+                if body is None:
+                    raise invalid("The body must be a JSON object, not null.")
                 operation.check_body(body)
                 request[BODY_KEY] = body
         except SchemaError as exc:

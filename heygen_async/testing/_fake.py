@@ -1,9 +1,13 @@
-"""FakeHeyGen: a loopback HeyGen that speaks both Video Agent APIs, for tests and demos.
+"""FakeHeyGen: a loopback HeyGen that speaks every operation of HeyGen's v3 API, for tests
+and demos.
 
 This module is the facade: configuration, lifecycle and the controls tests use. The rest
-lives by concern: _app.py (middleware, routes), _faults.py, _idempotency.py, _machine.py
-(state machines on _clock.py's clock), _spec.py and _schema.py (HeyGen's schema), and one
-handler module per API area (_sessions.py, _styles.py, _videos.py, _assets.py, _users.py).
+lives by concern: _app.py (middleware, routes), _faults.py, _idempotency.py, the state
+machines on _clock.py's clock (_machine.py for sessions, _jobs.py for every other job kind),
+_spec.py and _schema.py (HeyGen's schema), _examples.py and _resources.py (replies shaped by
+the schema, the generic job collections), and one handler module per API area (_sessions.py,
+_styles.py, _videos.py, _assets.py, _users.py, _avatars.py, _voices.py, _translations.py,
+_media_jobs.py, _catalogue.py, _webhooks.py).
 """
 
 from __future__ import annotations
@@ -11,18 +15,25 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType as MappingProxy
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ._app import RecordedRequest, build_app
+from ._avatars import AvatarHandlers
 from ._clock import Clock
 from ._faults import Fault, Faults, Outage
 from ._idempotency import IdempotencyCache
+from ._jobs import FakeJob, JobMachine
 from ._machine import StateMachine
-from ._state import FakeSession, FakeVideo
+from ._resources import Replies
+from ._spec import Spec
+from ._state import FakeSession, FakeVideo, new_id
 from ._videos import VideoHandlers
+from ._voices import VoiceHandlers
+from ._webhooks import FakeEvent
 
 if TYPE_CHECKING:
     from .._client import AsyncHeyGen
@@ -31,8 +42,10 @@ if TYPE_CHECKING:
 class FakeHeyGen:
     """A HeyGen stand-in on 127.0.0.1, started with `async with FakeHeyGen() as fake`.
 
-    Sessions advance one state every `step_seconds` (default 0.1, so `wait()` just works;
-    None: only when a test calls `advance`, for exact control) of `clock` time: pass
+    It answers every operation of HeyGen's v3 API from its own state. Sessions and every other
+    job (videos, avatars, lipsyncs, translations, ...: `fake.jobs`) advance one state every
+    `step_seconds` (default 0.1, so `wait()` just works; None: only when a test calls
+    `advance` or `advance_job`, for exact control) of `clock` time: pass
     `clock=Clock()` (or any callable returning seconds) and call `fake.clock.advance(s)` to
     move time instead of sleeping. Requests need an `x-api-key`: any non-empty one, or
     exactly `api_key` when given (`fake.client()` sends the right one). Each request is
@@ -40,6 +53,7 @@ class FakeHeyGen:
     `max_active_jobs` answers 429 to creates beyond that many unfinished sessions;
     `create_latency` delays every create. `fake.requests` logs every request;
     `fake.fail(...)` injects faults and `fake.outage(...)` drops every request for a while.
+    Each job that ends records a webhook event (`fake.events`, GET /v3/webhooks/events).
     """
 
     def __init__(
@@ -72,20 +86,30 @@ class FakeHeyGen:
         self.machine = StateMachine(
             clock=self.clock, step_seconds=step_seconds, video_size=video_size, notify=self._notify
         )
+        self.job_machine = JobMachine(clock=self.clock, step_seconds=lambda: self.step_seconds)
+        self.job_machine.publish = self._job_ended
         self.idempotency = IdempotencyCache()
         self.assets: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
         self.webhooks_sent: list[dict[str, Any]] = []
+        self.webhook_endpoints: dict[str, dict[str, Any]] = {}
+        self.events: list[FakeEvent] = []
         self.in_flight_creates = 0
         self.peak_in_flight_creates = 0
         self.created_count = 0
         self._faults = Faults()
-        self._videos = VideoHandlers(self)
+        spec = Spec()
+        self.replies = Replies(spec)
+        self.video_handlers = VideoHandlers(self)
+        self.video_handlers.replies = self.replies
+        self._videos = self.video_handlers
+        self.avatar_handlers = AvatarHandlers(self, self.replies)
+        self.voice_handlers = VoiceHandlers(self, self.replies)
         self._runner: web.AppRunner | None = None
         self._site_url = ""
         self._background: set[asyncio.Task[Any]] = set()
-        self.app = build_app(self, faults=self._faults, videos=self._videos)
+        self.app = build_app(self, spec=spec, faults=self._faults)
 
     # -- state, as tests read it -----------------------------------------------------------
 
@@ -96,6 +120,12 @@ class FakeHeyGen:
     @property
     def videos(self) -> dict[str, FakeVideo]:
         return self.machine.videos
+
+    @property
+    def jobs(self) -> Mapping[str, FakeJob]:
+        """Every job but sessions, by id, caught up with the clock (a read-only view)."""
+        self.job_machine.tick_all()
+        return MappingProxy(self.job_machine.jobs)
 
     @property
     def faults(self) -> list[Fault]:
@@ -255,7 +285,46 @@ class FakeHeyGen:
         return session
 
     def fail_video(self, video_id: str, code: str = "rendering_failed", message: str = "") -> None:
-        self.machine.fail_video(self.videos[video_id], code, message)
+        video = self.videos[video_id]
+        if video.session_id in self.sessions:
+            self.machine.fail_video(video, code, message)
+        else:
+            self.fail_job(video_id, code=code, message=message or "The renderer gave up.")
+
+    def advance_job(self, job_id: str, *, to: str | None = None) -> FakeJob:
+        """Move a job one step along its flow (or straight `to` a status); returns it.
+
+        A job is any id of `fake.jobs`: a video, lipsync, translation, proofread, clipping,
+        background removal, voice clone, avatar look (or its group's id), or a batch (which
+        moves each of its items). A pause such as `pending_consent` is left too. Sessions
+        have `advance`. Raises KeyError for an unknown id.
+        """
+        job = self._job(job_id)
+        if to is None:
+            self.job_machine.step(job)
+        else:
+            self.job_machine.enter(job, to)
+        return job
+
+    def fail_job(
+        self, job_id: str, *, code: str = "job_failed", message: str = "The job failed."
+    ) -> FakeJob:
+        """End a job `failed` with this code and message (a batch: each unfinished item)."""
+        job = self._job(job_id)
+        self.job_machine.fail(job, code, message)
+        return job
+
+    def _job(self, job_id: str) -> FakeJob:
+        """The job with this id; an avatar group's id names its newest unfinished look."""
+        job = self.job_machine.get(job_id)
+        if job is not None:
+            return job
+        group = self.avatar_handlers.groups.get(job_id)
+        looks = [self.job_machine.get(i) for i in group["look_ids"]] if group else []
+        jobs = [j for j in looks if j is not None]
+        if not jobs:
+            raise KeyError(job_id)
+        return next((j for j in reversed(jobs) if not j.terminal), jobs[-1])
 
     def expire_video_urls(self) -> None:
         """Make every video link given so far answer 403, as an expired presigned URL does."""
@@ -306,19 +375,54 @@ class FakeHeyGen:
     # -- webhooks ------------------------------------------------------------------------------
 
     def _notify(self, session: FakeSession, event_type: str) -> None:
-        if session.callback_url is None or self.webhook_secret is None:
-            return
-        from ._webhook_sender import send_webhook
-
+        """A session ended: video_agent.success or video_agent.fail."""
         video = self.videos.get(session.video_id or "")
+        url = video.as_json(self._site_url)["video_url"] if video and self._site_url else None
         data = {
             "session_id": session.session_id,
             "video_id": session.video_id,
             "callback_id": session.callback_id,
-            "url": video.as_json(self.url)["video_url"] if video else None,
+            "url": url,
         }
+        self._publish(self._event(event_type, data), callback_url=session.callback_url)
+
+    def _job_ended(self, job: FakeJob) -> None:
+        """A job ended: the event its kind records (see _jobs.KINDS), if HeyGen has one."""
+        kind = job.kind
+        event_type = kind.success_event if job.succeeded else kind.failure_event
+        if event_type is None:
+            return
+        data: dict[str, Any] = {
+            kind.id_key: job.id,
+            "id": job.id,
+            "status": job.status,
+            **{k: v for k, v in job.record.items() if k.endswith("_id") and isinstance(v, str)},
+        }
+        if job.callback_id is not None:
+            data["callback_id"] = job.callback_id
+        if job.failure_message is not None:
+            data["failure_code"], data["failure_message"] = job.failure_code, job.failure_message
+        if job.video is not None and job.succeeded and self._site_url:
+            data["url"] = job.video.as_json(self._site_url)["video_url"]
+        if job.items:
+            data["counts_by_status"] = self.job_machine.batch_json(job)["counts_by_status"]
+        self._publish(self._event(event_type, data), callback_url=job.callback_url)
+
+    @staticmethod
+    def _event(event_type: str, data: dict[str, Any]) -> FakeEvent:
+        return FakeEvent(event_id=new_id("evt"), event_type=event_type, event_data=data)
+
+    def _publish(self, event: FakeEvent, *, callback_url: str | None = None) -> None:
+        """Every event FakeHeyGen records passes here: into the history (`fake.events`,
+        GET /v3/webhooks/events), then to the job's own callback_url when the fake has a
+        `webhook_secret` (the per-job delivery of _webhook_sender.py)."""
+        self.events.append(event)
+        if callback_url is None or self.webhook_secret is None:
+            return
+        from ._webhook_sender import send_webhook
+
         task = asyncio.get_running_loop().create_task(
-            send_webhook(self, session.callback_url, event_type, data)
+            send_webhook(self, callback_url, event.event_type, event.event_data)
         )
         self._background.add(task)
         task.add_done_callback(self._background.discard)

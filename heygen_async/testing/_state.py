@@ -36,13 +36,14 @@ class FakeVideo:
     failure_code: str | None = None
     failure_message: str | None = None
     size: int = 256 * 1024
+    title: str | None = None  # None: named after its session
 
     def as_json(self, base_url: str) -> dict[str, Any]:
         done = self.status == "completed"
         return {
             "id": self.video_id,
             "status": self.status,
-            "title": f"Video of {self.session_id}",
+            "title": self.title or f"Video of {self.session_id}",
             "created_at": self.created_at,
             "completed_at": self.completed_at,
             "video_url": (

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
+from .._constants import DEFAULT_EVENTS_FALLBACK
 from .._errors import WebhookVerificationError
 from .._logging import logger
 from ._events import EventLog, EventWatch
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 OnEvent = Callable[[WebhookEvent], Awaitable[None] | None]
 DEFAULT_MAX_EVENTS = 100_000
+# A recovery sweep reads at most this many of the newest events in the history.
+DEFAULT_RECOVERY_LIMIT = 1000
 
 
 class WebhookReceiver:
@@ -36,6 +39,11 @@ class WebhookReceiver:
     It remembers the latest `max_events` event ids and, for each entity id, its last event.
     `clock` (Unix seconds) checks timestamps and ends a `rotate()` grace period. Use it on one
     event loop.
+
+    `wait(..., events=receiver)` and `create_many(..., events=receiver)` sleep on it: a job is
+    read when its event arrives, and otherwise every `fallback` seconds (default 30 min), when
+    the delivery history is first swept for events the receiver missed (at most once per
+    `fallback`, for every wait at once).
     """
 
     def __init__(
@@ -46,12 +54,18 @@ class WebhookReceiver:
         on_event: OnEvent | None = None,
         clock: Callable[[], float] = time.time,
         max_events: int = DEFAULT_MAX_EVENTS,
+        fallback: float = DEFAULT_EVENTS_FALLBACK,
     ) -> None:
         _check_secret(secret, "secret")
         if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance <= 0:
             raise ValueError(f"tolerance must be a number of seconds > 0, not {tolerance!r}")
         if isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 1:
             raise ValueError(f"max_events must be an int >= 1, not {max_events!r}")
+        if isinstance(fallback, bool) or not isinstance(fallback, (int, float)) or fallback <= 0:
+            raise ValueError(f"fallback must be a number of seconds > 0, not {fallback!r}")
+        # A wait on this receiver reads its job at least this often, events or not; and the
+        # delivery history is swept for missed events at most this often.
+        self.fallback = float(fallback)
         self.tolerance = float(tolerance)
         self._secret = secret
         self._retiring: list[tuple[str, float]] = []  # (old secret, accepted while clock < this)
@@ -59,6 +73,8 @@ class WebhookReceiver:
         self._clock = clock
         self._log = EventLog(max_events)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._recovered_at = float("-inf")  # on the receiver's clock
+        self._recovering: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return (
@@ -124,6 +140,37 @@ class WebhookReceiver:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return True
+
+    async def recover(
+        self,
+        history: Callable[[], AsyncIterator[WebhookEvent]],
+        *,
+        every: float,
+        limit: int = DEFAULT_RECOVERY_LIMIT,
+    ) -> int:
+        """Feed what the delivery `history` (newest first) holds that this receiver has not
+        seen: the deliveries missed while it was down or lost on the way. Returns how many
+        were new.
+
+        It sweeps at most once per `every` seconds, reading at most `limit` events; callers
+        that arrive while a sweep runs share it (a thousand waits cost one sweep).
+        """
+        if self._recovering is None:
+            self._recovering = asyncio.Lock()
+        async with self._recovering:
+            now = self._clock()
+            if now - self._recovered_at < every:
+                return 0
+            self._recovered_at = now
+            new = read = 0
+            async for event in history():
+                new += self.feed(event)
+                read += 1
+                if read >= limit:
+                    break
+            if new:
+                logger.info("recovered %d webhook events missed by the receiver", new)
+            return new
 
     async def _call_on_event(self, on_event: OnEvent, event: WebhookEvent) -> None:
         try:

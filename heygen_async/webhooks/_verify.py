@@ -40,6 +40,28 @@ class WebhookEvent:
     url: str | None = None
     timestamp: float | None = None
 
+    @classmethod
+    def from_payload(
+        cls,
+        event_type: str,
+        data: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        timestamp: float | None = None,
+    ) -> WebhookEvent:
+        """An event from its parts (a delivery's body, or an item of the delivery history)."""
+        known = {e.value: e for e in WebhookEventType}
+        return cls(
+            event_type=known.get(event_type, event_type),
+            event_id=event_id,
+            data=data,
+            session_id=_str(data.get("session_id")),
+            video_id=_str(data.get("video_id")),
+            callback_id=_str(data.get("callback_id")),
+            url=_str(data.get("url")) or _str(data.get("video_url")),
+            timestamp=timestamp,
+        )
+
 
 def sign(body: bytes, secret: str) -> str:
     """The signature HeyGen sends for `body`: hex HMAC-SHA256 keyed with `secret`."""
@@ -120,16 +142,10 @@ def _parse(body: bytes, header_event_id: str | None, timestamp: float) -> Webhoo
         data = {}
     if not isinstance(data, dict):
         raise WebhookVerificationError("payload", "event_data is not an object")
-    event_type: str = payload["event_type"]
-    known = {e.value: e for e in WebhookEventType}
-    return WebhookEvent(
-        event_type=known.get(event_type, event_type),
+    return WebhookEvent.from_payload(
+        payload["event_type"],
+        data,
         event_id=header_event_id or _str(payload.get("event_id")),
-        data=data,
-        session_id=_str(data.get("session_id")),
-        video_id=_str(data.get("video_id")),
-        callback_id=_str(data.get("callback_id")),
-        url=_str(data.get("url")) or _str(data.get("video_url")),
         timestamp=timestamp,
     )
 
