@@ -542,7 +542,9 @@ def _render_method(op: Operation, ctx: _Context) -> str:
             code.append(f"        return _decode.data_model(status, headers, body, {model})")
     else:
         kind = "Kind.CREATE" if op.key in config.CREATES else "Kind.WRITE"
-        payload = "body" if request is not None else "{}"
+        # An operation that declares no body sends none (not even `{}`: HeyGen's schema says
+        # no content there, and a strict server answers 415).
+        payload = "body" if request is not None else ("{}" if op.body is not None else "None")
         key = ", idempotency_key=idempotency_key" if op.method == "POST" else ""
         target = "None" if reply == "None" else model
         method = json.dumps(op.method)

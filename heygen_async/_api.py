@@ -106,13 +106,15 @@ class Api:
         kind: Kind = Kind.WRITE,
         idempotency_key: str | None = None,
     ) -> T | None:
-        """Send a JSON body (a request model or plain JSON data); read `data` as a `cls`.
+        """Send a JSON body (a request model or plain JSON data; None: no body at all) and
+        read the reply's `data` as a `cls`.
 
         With `cls` None the reply's envelope is checked and nothing is returned. A POST
         carries an Idempotency-Key (the caller's or a fresh one) on every attempt.
         """
         key = checked_key(idempotency_key) if method == "POST" else idempotency_key
-        request = Request(method, path, kind=kind, body=encode(payload), idempotency_key=key)
+        body = None if payload is None else encode(payload)
+        request = Request(method, path, kind=kind, body=body, idempotency_key=key)
         status, headers, body = await self._pipeline.call(request, None)
         if cls is None:
             _decode.envelope(status, headers, body)
@@ -138,6 +140,8 @@ class Api:
             status, headers, body = await self._pipeline.call(Request("GET", url), None)
             payload = _decode.envelope(status, headers, body)
             items = _at(payload, shape.items)
+            if items is None:  # left out: HeyGen's schemas do not always require it
+                items = []
             if not isinstance(items, list):
                 where = ".".join(shape.items)
                 raise _decode.invalid_response(status, headers, body, f"{where} is not a list")

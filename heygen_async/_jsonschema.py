@@ -299,6 +299,10 @@ class OperationSchemas:
         """`query` itself once every parameter that is not None fits its schema."""
         schemas = self.queries[operation]
         for name, value in query.items():
+            if value == "":
+                # `?name=` is not a value OpenAPI 3.0 allows (no allowEmptyValue anywhere in
+                # HeyGen's schema): almost always a bug in the caller; leave the option out.
+                raise ValidationError(name, "must not be empty (leave it out instead)")
             if value is not None and name in schemas:
                 try:
                     self.validator.validate(schemas[name], value, name)

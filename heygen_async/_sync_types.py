@@ -31,6 +31,7 @@ from .models import (
     Session,
     SessionResource,
     SessionSummary,
+    StopReceipt,
     Style,
     Video,
 )
@@ -52,8 +53,6 @@ class SyncAgentSessions(Protocol):
         files: Sequence[FileInput] | None = None,
         **fields: Any,
     ) -> MessageReceipt: ...
-
-    def stop(self, session_id: str) -> None: ...
 
     def wait(
         self,
@@ -77,6 +76,8 @@ class SyncAgentSessions(Protocol):
 
 
 class SyncSessions(SyncAgentSessions, Protocol):
+    def stop(self, session_id: str) -> None: ...
+
     def create(
         self,
         request: CreateSessionRequest | None = None,
@@ -98,6 +99,8 @@ class SyncSessions(SyncAgentSessions, Protocol):
 
 
 class SyncVideoAgents(SyncAgentSessions, SyncVideoAgentsOperations, Protocol):
+    def stop(self, session_id: str) -> StopReceipt: ...
+
     def create(
         self,
         request: CreateVideoAgentRequest | None = None,

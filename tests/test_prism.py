@@ -31,7 +31,7 @@ from heygen_async._transport import AiohttpTransport, Body, RawResponse, Streame
 from heygen_async.testing._mock import Headers
 from tests.openapi import SPEC
 from tests.operations_table import OPERATIONS
-from tests.test_spec_walk import KNOWN_DEFECTS, SPEC_OPERATIONS, SpecOperation, arguments, at
+from tests.test_spec_walk import SPEC_OPERATIONS, SpecOperation, arguments, at
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 60.0
@@ -67,9 +67,6 @@ REPLY_DEFECTS = {
     "client.video_agents.videos.list": _VIDEO_URL,
 }
 REQUEST_DEFECTS = {
-    "client.webhooks.endpoints.rotate_secret": KNOWN_DEFECTS[
-        "client.webhooks.endpoints.rotate_secret"
-    ],
     "client.avatars.create": (
         "422: the schema's digital_twin and photo variants have the same shape and leave "
         "`type` a bare string, so a body matches both and fails oneOf"

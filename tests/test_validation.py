@@ -26,7 +26,17 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("prompt bytes", {"prompt": b"hello"}, "prompt"),
     ("orientation", {"prompt": "p", "orientation": "square"}, "orientation"),
     ("too many files", {"prompt": "p", "files": [hg.AssetId("a")] * 21}, "files"),
-    ("file is a dict", {"prompt": "p", "files": [{"type": "url", "url": "https://x"}]}, "files[0]"),
+    (
+        "file of no type",
+        {"prompt": "p", "files": [{"type": "link", "url": "https://x"}]},
+        "files[0].type",
+    ),
+    (
+        "file JSON not https",
+        {"prompt": "p", "files": [{"type": "url", "url": "http://x"}]},
+        "files[0].url",
+    ),
+    ("file JSON extra", {"prompt": "p", "files": [{"type": "asset_id", "id": "a"}]}, "files[0].id"),
     ("file is a str", {"prompt": "p", "files": ["https://x/y.png"]}, "files[0]"),
     ("files not a list", {"prompt": "p", "files": 5}, "files"),
     (
@@ -312,3 +322,19 @@ async def test_video_agents_send_message_refuses_auto_proceed_before_io(make_cli
             await client.video_agents.send_message("sess_1", "ok", auto_proceed=True)
         assert not mocked.requests
     assert caught.value.field == "auto_proceed"
+
+
+def test_files_may_be_given_as_the_json_the_api_documents() -> None:
+    request = hg.CreateVideoAgentRequest(
+        "p",
+        files=[
+            {"type": "url", "url": "https://cdn.example/a.png"},
+            {"type": "asset_id", "asset_id": "ast_1"},
+            hg.AssetBase64("image/png", "iVBORw0KGgo="),
+        ],
+    )
+    assert request.files == (
+        hg.AssetUrl("https://cdn.example/a.png"),
+        hg.AssetId("ast_1"),
+        hg.AssetBase64("image/png", "iVBORw0KGgo="),
+    )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         SessionResource,
         SessionStatus,
         SessionSummary,
+        StopReceipt,
     )
     from .styles import Style
     from .users import Account
@@ -50,6 +51,7 @@ __all__ = [
     "SessionResource",
     "SessionStatus",
     "SessionSummary",
+    "StopReceipt",
     "Style",
     "Video",
     "VideoStatus",
@@ -76,6 +78,7 @@ _LAZY = {
     "SessionResource": ".sessions",
     "SessionStatus": ".sessions",
     "SessionSummary": ".sessions",
+    "StopReceipt": ".sessions",
     "Style": ".styles",
     "VIDEO_TERMINAL_STATUSES": ".videos",
     "Video": ".videos",

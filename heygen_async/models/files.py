@@ -98,6 +98,37 @@ FileInput: TypeAlias = AssetUrl | AssetId | AssetBase64
 FILE_TYPES = (AssetUrl, AssetId, AssetBase64)
 
 
+def to_files(value: Any) -> Any:
+    """Files as given: AssetUrl / AssetId / AssetBase64, or their JSON as the API spells it
+    (`{"type": "url", "url": ...}`), made into models; anything else is left to validation."""
+    value = _checks.to_tuple(value)
+    if type(value) is not tuple or not any(isinstance(item, dict) for item in value):
+        return value
+    return tuple(
+        _file_from_json(i, item) if isinstance(item, dict) else item for i, item in enumerate(value)
+    )
+
+
+def _file_from_json(index: int, item: dict[str, Any]) -> FileInput:
+    by_type = {cls.type: cls for cls in FILE_TYPES}
+    cls = by_type.get(item.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        choices = ", ".join(repr(t) for t in by_type)
+        raise ValidationError(f"files[{index}].type", f"must be one of {choices}")
+    fields = {k: v for k, v in item.items() if k != "type"}
+    names = {a.name for a in attrs.fields(cls)}
+    for name in fields:
+        if name not in names:
+            raise ValidationError(f"files[{index}].{name}", f"is not a field of {cls.__name__}")
+    try:
+        return cls(**fields)
+    except ValidationError as exc:
+        raise ValidationError(f"files[{index}].{exc.field}", exc.message) from None
+    except TypeError:
+        missing = [a.name for a in attrs.fields(cls) if a.name not in fields]
+        raise ValidationError(f"files[{index}].{missing[0]}", "is required") from None
+
+
 def check_files(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """None, or a sequence of at most 20 AssetUrl / AssetId / AssetBase64."""
     if value is None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import attrs
 
 from . import _checks
-from .files import FileInput, check_files
+from .files import FileInput, check_files, to_files
 
 
 class SessionStatus(StrEnum):
@@ -52,9 +52,7 @@ def _optional_id(*, after: str | None = None) -> Any:
 
 
 def _files() -> Any:
-    return attrs.field(
-        default=None, kw_only=True, converter=_checks.to_tuple, validator=check_files
-    )
+    return attrs.field(default=None, kw_only=True, converter=to_files, validator=check_files)
 
 
 @attrs.frozen
@@ -182,6 +180,13 @@ class MessageReceipt:
     session_id: str
     run_id: str
     title: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StopReceipt:
+    """HeyGen's acknowledgement of `video_agents.stop`: the session it will stop."""
+
+    session_id: str
 
 
 @attrs.frozen(kw_only=True)

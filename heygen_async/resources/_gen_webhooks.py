@@ -315,7 +315,7 @@ class WebhookEndpoints(Resource):
         return await self._api.write(
             "POST",
             path,
-            {},
+            None,
             WebhookEndpointSecret,
             kind=Kind.WRITE,
             idempotency_key=idempotency_key,

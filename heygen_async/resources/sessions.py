@@ -96,10 +96,6 @@ class AgentSessions(Resource):
         )
         return await self._api.write("POST", path, model, MessageReceipt)
 
-    async def stop(self, session_id: str) -> None:
-        """Stop the session's run at its next checkpoint (partial results are kept)."""
-        await self._api.write("POST", f"{self._session_path(session_id)}/stop", {}, None)
-
     async def wait(
         self,
         session_id: str,
@@ -239,6 +235,10 @@ class Sessions(AgentSessions):
 
     def _message_path(self, session_id: str) -> str:
         return f"{self._session_path(session_id)}/messages"
+
+    async def stop(self, session_id: str) -> None:
+        """Stop the session's run at its next checkpoint (partial results are kept)."""
+        await self._api.write("POST", f"{self._session_path(session_id)}/stop", {}, None)
 
     async def create(
         self,

@@ -12,6 +12,7 @@ from ..models import (
     Session,
     SessionResource,
     SessionSummary,
+    StopReceipt,
     Video,
 )
 from ._gen_video_agents import VideoAgentsOperations
@@ -34,6 +35,11 @@ class VideoAgents(AgentSessions, VideoAgentsOperations):
 
     def _message_path(self, session_id: str) -> str:
         return self._session_path(session_id)
+
+    async def stop(self, session_id: str) -> StopReceipt:
+        """Stop the session's run at its next checkpoint (partial results are kept)."""
+        path = f"{self._session_path(session_id)}/stop"
+        return await self._api.write("POST", path, {}, StopReceipt)
 
     async def create(
         self,
