@@ -196,3 +196,11 @@ ENUM_NAMES: dict[str, str] = {
     "VideoCreationOutputFormat": "OutputFormat",
     "LipsyncStatus": "JobStatus",
 }
+
+
+# Where the SDK is stricter than HeyGen's schema: (METHOD, path) -> {body field: format}.
+# A webhook endpoint receives signed events: https only, except to a loopback host, so that
+# development and tests can receive on 127.0.0.1 (as for the client's base URL).
+SCHEMA_FORMATS = {
+    ("POST", "/v3/webhooks/endpoints"): {"url": "x-https-or-loopback"},
+}

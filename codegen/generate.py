@@ -506,7 +506,7 @@ def _render_method(op: Operation, ctx: _Context) -> str:
     model = "_OBJECT" if reply == "dict[str, Any]" else reply
     doc_extra = ""
     if request is not None:
-        ctx.bodies[op.var] = strip(op.body)
+        ctx.bodies[op.var] = _with_formats(op, strip(op.body))
         fields = ", ".join(f"{json.dumps(f.name)}: {f.name}" for f in request.fields)
         operation = json.dumps(op.var)
         code.append(
@@ -584,6 +584,17 @@ def _body_props(op: Operation) -> dict[str, Any]:
     assert op.body is not None
     props: dict[str, Any] = merged(op.body).get("properties", {})
     return props
+
+
+def _with_formats(op: Operation, body: dict[str, Any]) -> dict[str, Any]:
+    """The body schema with the SDK's own formats (config.SCHEMA_FORMATS) on its fields."""
+    formats = config.SCHEMA_FORMATS.get(op.key, {})
+    if not formats:
+        return body
+    props = dict(body.get("properties", {}))
+    for name, fmt in formats.items():
+        props[name] = {**props[name], "format": fmt}
+    return {**body, "properties": props}
 
 
 def _render_wait(op: Operation, job: config.Job, ctx: _Context) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import os
 import time
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from ._logging import configure_from_env
 from ._pipeline import Clock, Pipeline, Sleep
 from ._retry import RetryPolicy
 from ._transport import AiohttpTransport, Timeout, Transport, user_agent
+from .models._checks import is_loopback
 
 if TYPE_CHECKING:
     import aiohttp
@@ -60,22 +60,13 @@ def _package_version() -> str:
         return "0+unknown"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_base_url(base_url: str, allow_insecure: bool) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"base_url must be an http(s) URL, not {base_url!r}")
     if parts.username or parts.password:
         raise ConfigurationError("base_url must not carry credentials")
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing plain http:// to {parts.hostname}: the API key would travel unencrypted; "
             "use https://, or pass allow_insecure=True"

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ._convert import unstructure
 from ._errors import ValidationError
+from .models._checks import is_https_or_loopback
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -30,6 +31,11 @@ _TYPE_NAMES = {
     "array": "an array",
     "object": "an object",
 }
+
+
+# A format the SDK adds to HeyGen's schema (codegen/config.py, SCHEMA_FORMATS) where it is
+# stricter than the schema: a URL HeyGen will send secrets or data to.
+HTTPS_OR_LOOPBACK = "x-https-or-loopback"
 
 
 class SchemaError(Exception):
@@ -107,6 +113,12 @@ class SchemaValidator:
             parts = urlsplit(value)
             if not parts.scheme or not (parts.netloc or parts.path):
                 raise SchemaError(param, f"{name} must be an absolute URL.")
+        if schema.get("format") == HTTPS_OR_LOOPBACK and not is_https_or_loopback(value):
+            raise SchemaError(
+                param,
+                f"{name} must be an https:// URL (plain http:// only to a loopback host, "
+                "for development).",
+            )
 
     def _check_array(
         self, schema: Mapping[str, Any], value: list[Any], param: str | None, name: str

@@ -41,6 +41,7 @@ from .models import Session, SessionStatus, Video
 
 if TYPE_CHECKING:
     from .resources.videos import Videos
+    from .webhooks import WebhookReceiver
 
 
 @attrs.frozen
@@ -123,6 +124,8 @@ class BatchOptions(TypedDict, total=False):
     - max_active [3]: unfinished sessions at once, with `wait=True`.
     - download_dir [None]: download each video here (needs `wait=True`).
     - poll_interval [2.0], wait_timeout [3600.0]: for each wait.
+    - events [None]: a webhooks.WebhookReceiver: each wait reads its session when the
+      session's event arrives instead of polling (see `wait(events=...)`).
     - total [len(requests) if it has one]: the number of items, for progress and ETA.
     - max_requeues [3]: how often an item that failed transiently (in doubt, or retryable:
       a dropped connection, a timeout, a 5xx, a 429, a 409, an unreadable reply, the
@@ -140,6 +143,7 @@ class BatchOptions(TypedDict, total=False):
     download_dir: str | os.PathLike[str] | None
     poll_interval: float
     wait_timeout: float | None
+    events: WebhookReceiver | None
     total: int | None
     max_requeues: int
     requeue_delay: float
@@ -175,6 +179,7 @@ class _Runner:
         download_dir: str | os.PathLike[str] | None = None,
         poll_interval: float = C.DEFAULT_POLL_INTERVAL,
         wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT,
+        events: WebhookReceiver | None = None,
         total: int | None = None,
         max_requeues: int = C.DEFAULT_MAX_REQUEUES,
         requeue_delay: float = C.DEFAULT_REQUEUE_DELAY,
@@ -188,6 +193,9 @@ class _Runner:
             raise ValidationError("download_dir", "needs wait=True")
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
+        if events is not None and not wait:
+            raise ValidationError("events", "needs wait=True")
+        self.events = events
         self.workers = _worker_count(concurrency, max_active, wait, target.max_concurrent_creates)
         self.max_requeues = _count("max_requeues", max_requeues)
         if (
@@ -453,12 +461,18 @@ class _Runner:
             # Known from the journal: HeyGen's advice is to poll the video, not the session
             # (which may be gone by now).
             await self.target.videos.wait(
-                session.video_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
+                session.video_id,
+                timeout=self.wait_timeout,
+                poll_interval=self.poll_interval,
+                events=self.events,
             )
             done = attrs.evolve(session, status=SessionStatus.COMPLETED)
         else:
             done = await self.target.wait(
-                session.session_id, timeout=self.wait_timeout, poll_interval=self.poll_interval
+                session.session_id,
+                timeout=self.wait_timeout,
+                poll_interval=self.poll_interval,
+                events=self.events,
             )
         if done.status != SessionStatus.COMPLETED:
             raise SessionFailedError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+import ipaddress
 from base64 import b64decode
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +39,25 @@ HTTP_URL = HttpUrl()
 def is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def is_https_or_loopback(url: str) -> bool:
+    """An absolute https URL, or an http one to a loopback host (development and tests)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and is_loopback(parts.hostname)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

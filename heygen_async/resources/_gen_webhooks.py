@@ -67,7 +67,7 @@ _SCHEMAS = OperationSchemas(
             "properties": {
                 "entity_id": {"nullable": True, "type": "string"},
                 "events": _EVENTS,
-                "url": {"type": "string"},
+                "url": {"type": "string", "format": "x-https-or-loopback"},
             },
             "required": ["url"],
             "type": "object",
