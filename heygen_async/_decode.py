@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from . import _json
+from . import _json, _lazy
 from ._errors import APIError, APIResponseValidationError, error_class_for
 from ._lazy import converter
 from ._retry import parse_retry_after
@@ -116,7 +116,7 @@ def envelope(status: int, headers: Mapping[str, str], body: bytes) -> dict[str, 
 def model(data: Any, cls: type[T], status: int, headers: Mapping[str, str], body: bytes) -> T:
     """Structure `data` into `cls`, turning any mismatch into APIResponseValidationError."""
     try:
-        return converter().structure(data, cls)  # type: ignore[no-any-return]
+        return _lazy.structure(data, cls)  # type: ignore[no-any-return]
     except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
         problem = converter().describe_error(exc)
         raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None
@@ -132,7 +132,7 @@ def data_model(status: int, headers: Mapping[str, str], body: bytes, cls: type[T
     if type(payload) is not dict or "data" not in payload:
         raise invalid_response(status, headers, body, 'expected an object with "data"')
     try:
-        return converter().structure(payload["data"], cls)  # type: ignore[no-any-return]
+        return _lazy.structure(payload["data"], cls)  # type: ignore[no-any-return]
     except Exception as exc:  # cattrs' ClassValidationError, TypeError, ValueError, ...
         problem = converter().describe_error(exc)
         raise invalid_response(status, headers, body, f"{cls.__name__}: {problem}") from None

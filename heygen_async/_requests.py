@@ -13,10 +13,9 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
-from . import _json
+from . import _json, _lazy
 from ._constants import IDEMPOTENCY_KEY_RE
 from ._errors import ValidationError
-from ._lazy import converter
 from ._transport import Body
 from .models._checks import check_path_id
 
@@ -99,7 +98,7 @@ def build_model(cls: type[M], request: M | None, fields: Mapping[str, Any], what
 
 def encode(model: Any) -> bytes:
     """A request model (or plain JSON data) as the JSON bytes HeyGen expects."""
-    return _json.dumps(converter().unstructure(model))
+    return _json.dumps(_lazy.unstructure(model))
 
 
 def idempotency_key(key: str | None) -> str:
