@@ -70,3 +70,34 @@ async def progress_callbacks_are_typed(client: hg.AsyncHeyGen) -> None:
 
     await client.videos.wait("v1", on_progress=on_video)
     await client.videos.wait("v1", on_progress=on_int)  # type: ignore[arg-type]
+
+
+async def whole_api(client: hg.AsyncHeyGen) -> None:
+    from heygen_async.models import AvatarLook, Voice, VoiceSummary
+
+    look: AvatarLook = await client.avatars.looks.get("look_1")
+    async for voice in client.voices.list(language="English", type="public"):
+        summary: VoiceSummary = voice
+        print(summary.voice_id)
+    clone: Voice = await client.voices.wait("voice_1", timeout=60.0)
+    print(look.id, clone.status)
+    client.voices.list(type="everyone")  # type: ignore[arg-type]
+    await client.avatars.looks.get(42)  # type: ignore[arg-type]
+
+
+def whole_api_blocking(client: hg.HeyGen) -> None:
+    from heygen_async.models import AvatarLook
+
+    look: AvatarLook = client.avatars.looks.get("look_1")
+    for voice in client.voices.list():
+        print(voice.voice_id, look.id)
+
+
+async def waiting_on_events(client: hg.AsyncHeyGen, secret: str) -> hg.Session:
+    receiver = hg.webhooks.WebhookReceiver(secret, fallback=600.0)
+    session = await client.video_agents.create(prompt="p")
+    results: list[hg.BatchResult] = await client.video_agents.create_many(
+        ["a", "b"], wait=True, events=receiver
+    )
+    print(len(results))
+    return await client.video_agents.wait(session.session_id, events=receiver)
