@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from .. import _constants as C
+from .receiver import DEFAULT_HOST, DEFAULT_PATH, WEBHOOK_SECRET_ENV
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +142,34 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--poll-interval", type=float, default=C.DEFAULT_POLL_INTERVAL)
     batch.add_argument("--timeout", type=float, default=C.DEFAULT_WAIT_TIMEOUT)
     batch.add_argument("--quiet", action="store_true", help="no progress output")
+    # The secret never on the command line: arguments show up in `ps` and shell history.
+    hooks = batch.add_argument_group(
+        "webhooks",
+        "With --wait, read each session when HeyGen's event for it arrives instead of polling "
+        "it (and at least every "
+        f"{C.DEFAULT_EVENTS_FALLBACK / 60:g} min). The endpoint's signing secret comes from "
+        f"{WEBHOOK_SECRET_ENV} or --webhook-secret-file, or from the endpoint "
+        "--register-endpoint creates.",
+    )
+    hooks.add_argument(
+        "--webhook-port",
+        type=_port,
+        metavar="PORT",
+        help="receive HeyGen's webhooks on this port (0: any free port)",
+    )
+    hooks.add_argument("--webhook-host", metavar="HOST", help=f"default: {DEFAULT_HOST}")
+    hooks.add_argument("--webhook-path", metavar="PATH", help=f"default: {DEFAULT_PATH}")
+    hooks.add_argument(
+        "--webhook-secret-file",
+        metavar="FILE",
+        help="read the endpoint's signing secret from this file",
+    )
+    hooks.add_argument(
+        "--register-endpoint",
+        metavar="URL",
+        help="create a webhook endpoint for this public https URL (which forwards to the "
+        "receiver) for the run, use its secret, and delete it at the end",
+    )
 
     fake = add("fake-server", help="run FakeHeyGen on 127.0.0.1")
     fake.add_argument("--port", type=int, default=8765)
@@ -164,4 +193,14 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
     return value

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .. import _constants as C
 from .._client import AsyncHeyGen
 from .._convert import unstructure
@@ -25,6 +27,7 @@ from .arguments import build_parser
 from .exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from .input_files import build_request
 from .progress import ProgressView, print_summary
+from .receiver import receiver_options, run_receiver
 from .runner import BatchJob, exit_code, run_batch
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -166,12 +169,14 @@ async def styles(args: argparse.Namespace) -> int:
 
 
 async def batch(args: argparse.Namespace) -> int:
+    waits = args.wait or args.download_dir is not None
+    webhook = receiver_options(args, waits=waits)  # the secret is read before anything is sent
     job = BatchJob(
         input=Path(args.input),
         out=Path(args.out),
         api=args.api,
         concurrency=args.concurrency,
-        wait=args.wait or args.download_dir is not None,
+        wait=waits,
         max_active=args.max_active,
         download_dir=Path(args.download_dir) if args.download_dir else None,
         journal=Path(args.journal) if args.journal else None,
@@ -184,7 +189,11 @@ async def batch(args: argparse.Namespace) -> int:
     if args.concurrency is not None:
         client_options["max_concurrent_creates"] = args.concurrency
     async with _client(args, **client_options) as client:
-        summary = await run_batch(client, job, view)
+        if webhook is None:
+            summary = await run_batch(client, job, view)
+        else:
+            async with run_receiver(client, webhook) as receiver:
+                summary = await run_batch(client, attrs.evolve(job, events=receiver), view)
     print_summary(summary, as_json=args.json)
     return exit_code(summary)
 

@@ -16,6 +16,7 @@ from .._client import AsyncHeyGen
 from .._convert import unstructure
 from .._journal import describe_error
 from ..batch import BatchProgress, BatchResult
+from ..webhooks import WebhookReceiver
 from .exits import EXIT_FAILED, EXIT_OK, UsageError
 from .input_files import input_name, read_input
 from .progress import BatchSummary, ProgressView
@@ -38,6 +39,7 @@ class BatchJob:
     on_bad_line: str = "skip"
     poll_interval: float = C.DEFAULT_POLL_INTERVAL
     wait_timeout: float | None = C.DEFAULT_WAIT_TIMEOUT
+    events: WebhookReceiver | None = None  # wait on its events instead of polling
 
 
 async def run_batch(client: AsyncHeyGen, job: BatchJob, view: ProgressView) -> BatchSummary:
@@ -86,6 +88,7 @@ async def run_batch(client: AsyncHeyGen, job: BatchJob, view: ProgressView) -> B
             download_dir=job.download_dir,
             poll_interval=job.poll_interval,
             wait_timeout=job.wait_timeout,
+            events=job.events,
         )
         async with contextlib.aclosing(stream):
             async for result in stream:
