@@ -203,4 +203,8 @@ ENUM_NAMES: dict[str, str] = {
 # development and tests can receive on 127.0.0.1 (as for the client's base URL).
 SCHEMA_FORMATS = {
     ("POST", "/v3/webhooks/endpoints"): {"url": "x-https-or-loopback"},
+    ("PATCH", "/v3/webhooks/endpoints/{endpoint_id}"): {"url": "x-https-or-loopback"},
 }
+
+# Reply fields that hold secrets (a webhook endpoint's signing secret): never in a repr.
+SECRET_FIELDS = {"secret"}

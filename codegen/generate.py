@@ -176,6 +176,12 @@ def render_models(p: Plan) -> dict[str, str]:
         for f in model.fields:
             annotation = p.models.resolve(f.annotation)
             default = "" if f.default is None else f" = {f.default}"
+            if f.name in config.SECRET_FIELDS:  # kept out of reprs, so out of logs
+                default = (
+                    " = attrs.field(repr=False)"
+                    if f.default is None
+                    else f" = attrs.field(default={f.default}, repr=False)"
+                )
             lines.append(f"    {f.name}: {annotation}{default}")
             uses[model.module].update(_names(annotation))
         modules[model.module].append("\n".join(lines))

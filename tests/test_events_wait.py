@@ -217,3 +217,22 @@ async def test_an_endpoint_url_must_be_https_or_loopback(url: str, ok: bool) -> 
         with pytest.raises(hg.ValidationError, match="url"):
             await client.webhooks.endpoints.create(url=url)
         assert sent == []
+
+
+async def test_an_endpoint_secret_is_never_in_a_repr_and_update_checks_the_url() -> None:
+    def handler(request: MockRequest) -> MockResponse:
+        endpoint = {
+            "endpoint_id": "ep_1",
+            "url": "https://hooks.example.com/h",
+            "status": "enabled",
+            "created_at": "2026-12-02T08:00:00Z",
+            "secret": "whsec_SECRET",
+        }
+        return MockResponse(200, json={"data": endpoint})
+
+    client = hg.AsyncHeyGen("k", base_url="https://api.test", transport=MockTransport(handler))
+    endpoint = await client.webhooks.endpoints.create(url="https://hooks.example.com/h")
+    assert endpoint.secret == "whsec_SECRET"
+    assert "whsec_SECRET" not in repr(endpoint)
+    with pytest.raises(hg.ValidationError, match="url"):
+        await client.webhooks.endpoints.update("ep_1", url="http://hooks.example.com/h")

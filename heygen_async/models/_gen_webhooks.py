@@ -21,7 +21,7 @@ class WebhookEndpoint:
     status: str
     url: str
     events: tuple[str, ...] = ()
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -140,4 +140,4 @@ class WebhookEndpointSecret:
     """Response from rotating a webhook endpoint's signing secret."""
 
     endpoint_id: str
-    secret: str
+    secret: str = attrs.field(repr=False)

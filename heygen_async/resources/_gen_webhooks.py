@@ -73,7 +73,10 @@ _SCHEMAS = OperationSchemas(
             "type": "object",
         },
         "WebhookEndpointsUpdate": {
-            "properties": {"events": _EVENTS, "url": {"nullable": True, "type": "string"}},
+            "properties": {
+                "events": _EVENTS,
+                "url": {"nullable": True, "type": "string", "format": "x-https-or-loopback"},
+            },
             "type": "object",
         },
     },
