@@ -142,7 +142,8 @@ class SchemaValidator:
             if key not in value:
                 raise SchemaError(_join(param, key), f"{_join(param, key)} is required.")
         extra = schema.get("additionalProperties")
-        if extra is None and self.closed_objects and "properties" in schema:
+        # `properties: {}` lists nothing: a free-form map (template variables, keyed by name).
+        if extra is None and self.closed_objects and schema.get("properties"):
             extra = False
         for key, item in value.items():
             field = _join(param, key)
