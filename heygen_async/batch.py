@@ -457,14 +457,22 @@ class _Runner:
         return journal.idempotency_key(item.key, generation), generation
 
     async def _finish(self, item: _Item, session: Session) -> BatchResult:
+        seen: list[Video] = []  # the videos the wait read: the last one is final, no re-read
+
+        def keep_video(state: Session | Video) -> None:
+            if isinstance(state, Video):
+                seen.append(state)
+
         if session.video_id is not None:
             # Known from the journal: HeyGen's advice is to poll the video, not the session
             # (which may be gone by now).
-            await self.target.videos.wait(
-                session.video_id,
-                timeout=self.wait_timeout,
-                poll_interval=self.poll_interval,
-                events=self.events,
+            seen.append(
+                await self.target.videos.wait(
+                    session.video_id,
+                    timeout=self.wait_timeout,
+                    poll_interval=self.poll_interval,
+                    events=self.events,
+                )
             )
             done = attrs.evolve(session, status=SessionStatus.COMPLETED)
         else:
@@ -473,6 +481,7 @@ class _Runner:
                 timeout=self.wait_timeout,
                 poll_interval=self.poll_interval,
                 events=self.events,
+                on_progress=keep_video,
             )
         if done.status != SessionStatus.COMPLETED:
             raise SessionFailedError(
@@ -480,9 +489,9 @@ class _Runner:
                 "batches need sessions that proceed on their own (auto_proceed=True)",
                 done,
             )
-        video: Video | None = None
+        video: Video | None = seen[-1] if seen and seen[-1].id == done.video_id else None
         path: Path | None = None
-        if done.video_id is not None:
+        if video is None and done.video_id is not None:
             video = await self.target.videos.get(done.video_id)
         self._note(item, J.COMPLETED, session_id=done.session_id, video_id=done.video_id)
         if self.download_dir is not None:

@@ -66,6 +66,11 @@ _FORMATS = {
         st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True),
         st.from_regex(r"[A-Za-z0-9._~/-]{0,20}", fullmatch=True),
     ),
+    # The SDK's own format where it is stricter than HeyGen's schema (codegen/config.py).
+    "x-https-or-loopback": st.one_of(
+        st.builds("https://{}.example/hooks".format, st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
+        st.builds("http://127.0.0.1:{}/hooks".format, st.integers(1, 65535)),
+    ),
     "id": st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True),
     "text": st.text(_TEXT, min_size=1, max_size=12).filter(str.strip),
 }

@@ -10,23 +10,28 @@ import io
 import json
 import os
 import pty
+import re
 import signal
+import socket
 import struct
 import sys
 import termios
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import aiohttp
 import pytest
 from aiohttp import web
 
-from heygen_async import cli
+from heygen_async import cli, webhooks
 from heygen_async.cli.listing import VOICES, TableWriter, fit_widths
 from heygen_async.cli.progress import ProgressView
+from heygen_async.cli.receiver import ENDPOINT_EVENTS
 from heygen_async.models import VoiceSummary
-from heygen_async.testing import FakeHeyGen, MockRequest, MockResponse, MockTransport
+from heygen_async.testing import FakeEvent, FakeHeyGen, MockRequest, MockResponse, MockTransport
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,12 +43,9 @@ async def _run(
     timeout: float = 60,
     stdin: bytes | None = None,
     module: str = "heygen_async",
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
-    if key is not None:
-        env["HEYGEN_API_KEY"] = key
-    if fake is not None:
-        env["HEYGEN_BASE_URL"] = fake.url
+    env = _env(fake, key, env)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -62,6 +64,19 @@ async def _run(
         raise
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+def _env(
+    fake: FakeHeyGen | None, key: str | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a run: the caller's without any HEYGEN_ variable, then these."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEYGEN_")}
+    if key is not None:
+        env["HEYGEN_API_KEY"] = key
+    if fake is not None:
+        env["HEYGEN_BASE_URL"] = fake.url
+    env.update(extra or {})
+    return env
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -296,6 +311,256 @@ async def test_key_comes_from_env_or_file_never_an_argument(tmp_path: Path) -> N
         assert code == 0
         code, _, stderr = await _run(fake, "styles", "--api-key", "test-key", key=None)
         assert code == 2 and "unrecognized arguments" in stderr
+
+
+# batch --wait with a webhook receiver. The test plays HeyGen: it ends FakeHeyGen's sessions and
+# delivers the events FakeHeyGen recorded, signed with the endpoint's secret.
+
+WEBHOOK_SECRET = "whsec_cli_never_shown"
+
+
+class _Background:
+    """A command running in the background, its stderr read line by line as it comes."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.err: list[str] = []
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.err.append(line.decode())
+
+    async def line(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        """The first match of `pattern` in a line of stderr, waiting for it if need be."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for text in self.err:
+                    if found := re.search(pattern, text):
+                        return found
+                if self.reader.done():
+                    raise AssertionError(f"no {pattern!r} in stderr: {''.join(self.err)}")
+                await asyncio.sleep(0.01)
+
+    async def finish(self, timeout: float = 30) -> tuple[int, str, str]:
+        assert self.process.stdout is not None
+        async with asyncio.timeout(timeout):
+            out = await self.process.stdout.read()
+            await self.reader
+            code = await self.process.wait()
+        return code, out.decode(), "".join(self.err)
+
+
+@contextlib.asynccontextmanager
+async def _background(
+    fake: FakeHeyGen, *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[_Background]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "heygen_async",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(fake, "test-key", env),
+    )
+    running = _Background(process)
+    try:
+        yield running
+    finally:
+        if process.returncode is None:  # a failed test kills it instead of leaving it behind
+            process.kill()
+            await process.wait()
+        with contextlib.suppress(Exception):
+            await running.reader
+
+
+async def _deliver(
+    http: aiohttp.ClientSession, url: str, secret: str, events: list[FakeEvent]
+) -> list[int]:
+    """POST each event as HeyGen delivers to a registered endpoint; the statuses answered."""
+    statuses = []
+    for event in events:
+        body = json.dumps({"event_type": event.event_type, "event_data": event.event_data})
+        headers = {
+            "Heygen-Signature": webhooks.sign(body.encode(), secret),
+            "Heygen-Timestamp": str(int(time.time())),
+            "Heygen-Event-Id": event.event_id,
+        }
+        async with http.post(url, data=body.encode(), headers=headers) as reply:
+            statuses.append(reply.status)
+    return statuses
+
+
+async def _end_sessions(fake: FakeHeyGen, count: int) -> None:
+    """Once `count` sessions exist, and have had time to be polled if anything polled them,
+    finish them all (each ending records its video_agent.success event)."""
+    while fake.created_count < count:  # noqa: ASYNC110 - polling the fake's counter
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)  # a poll every 0.01 s would have read each session by now
+    for session_id in list(fake.sessions):
+        fake.advance(session_id, to="generating")
+        fake.advance(session_id, to="completed")
+
+
+def _job_reads(fake: FakeHeyGen) -> list[str]:
+    """The sessions and videos read so far (what polling costs)."""
+    prefixes = ("/v3/video-agents/", "/v3/videos/")
+    return [r.path for r in fake.requests if r.method == "GET" and r.path.startswith(prefixes)]
+
+
+@pytest.mark.parametrize("secret_from", ["file", "env"])
+async def test_batch_waits_on_webhook_events_instead_of_polling(
+    tmp_path: Path, secret_from: str
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(f"clip {i}") for i in range(3)))
+    out = tmp_path / "o.jsonl"
+    options = ["--wait", "--poll-interval", "0.01", "--webhook-port", "0", "--json"]
+    env = {}
+    if secret_from == "file":
+        (tmp_path / "secret").write_text(WEBHOOK_SECRET + "\n")
+        options += ["--webhook-secret-file", str(tmp_path / "secret")]
+    else:
+        env["HEYGEN_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    async with (
+        asyncio.timeout(60),
+        FakeHeyGen(step_seconds=None) as fake,
+        aiohttp.ClientSession() as http,
+        _background(fake, "batch", str(source), "--out", str(out), *options, env=env) as batch,
+    ):
+        url = (await batch.line(r"receiving webhooks on (\S+):"))[1]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/heygen/webhook", url)
+        # Unsigned (as a per-job callback_url delivery is) or signed with another secret: 401.
+        body = json.dumps({"event_type": "video_agent.success", "event_data": {"id": "s"}})
+        async with http.post(url, data=body) as reply:
+            assert reply.status == 401
+        forged = {
+            "Heygen-Signature": webhooks.sign(body.encode(), "whsec_someone_else"),
+            "Heygen-Timestamp": str(int(time.time())),
+        }
+        async with http.post(url, data=body, headers=forged) as reply:
+            assert reply.status == 401
+
+        await _end_sessions(fake, 3)
+        read_before_the_events = _job_reads(fake)
+        assert await _deliver(http, url, WEBHOOK_SECRET, fake.events) == [200] * 3
+        code, stdout, stderr = await batch.finish()
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    assert (summary["created"], summary["failed"]) == (3, 0)
+    assert [r["ok"] for r in _lines(out)] == [True] * 3
+    # Each session was read once, when its event came, not polled every 0.01 s before it.
+    assert read_before_the_events == []
+    sessions = [p for p in _job_reads(fake) if p.startswith("/v3/video-agents/")]
+    assert sorted(sessions) == sorted(f"/v3/video-agents/{s}" for s in fake.sessions)
+    assert stderr.count("receiving webhooks on") == 1 and "HeyGen must reach it" in stderr
+    assert WEBHOOK_SECRET not in stdout + stderr
+
+
+async def test_batch_registers_an_endpoint_for_the_run_and_never_shows_its_secret(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(f"clip {i}") for i in range(2)))
+    with socket.socket() as probe:  # a free port, for the URL to register before it listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    public = f"http://127.0.0.1:{port}/heygen/webhook"  # loopback http: fine in development
+    args = ["batch", str(source), "--out", str(tmp_path / "o.jsonl"), "--wait", "--json"]
+    args += ["--webhook-port", str(port), "--register-endpoint", public]
+    async with (
+        asyncio.timeout(60),
+        FakeHeyGen(step_seconds=None) as fake,
+        aiohttp.ClientSession() as http,
+        _background(fake, *args) as batch,
+    ):
+        endpoint_id = (await batch.line(r"registered webhook endpoint (\S+) for "))[1]
+        assert (await batch.line(r"receiving webhooks on (\S+)$"))[1] == public
+        endpoint = fake.webhook_endpoints[endpoint_id]
+        assert endpoint["url"] == public
+        assert sorted(endpoint["events"]) == sorted(ENDPOINT_EVENTS)
+        secret = endpoint["secret"]
+        async with http.post(public, data=b"{}") as reply:
+            assert reply.status == 401
+        await _end_sessions(fake, 2)
+        # FakeHeyGen delivers each event to the endpoint, signed with its secret, as HeyGen does.
+        code, stdout, stderr = await batch.finish()
+    assert code == 0, stderr
+    assert json.loads(stdout)["created"] == 2
+    delivered = [d for d in fake.deliveries if d.endpoint_id == endpoint_id]
+    assert len(delivered) == 2 and all(d.ok and d.signed for d in delivered)
+    sessions = [p for p in _job_reads(fake) if p.startswith("/v3/video-agents/")]
+    assert len(sessions) == 2  # each read once, on its event
+    assert endpoint_id not in fake.webhook_endpoints  # deleted when the batch ended
+    assert f"deleted webhook endpoint {endpoint_id}" in stderr
+    assert secret not in stdout + stderr
+
+
+def test_batch_webhook_options_fail_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HEYGEN_API_KEY", "k")
+    monkeypatch.delenv("HEYGEN_WEBHOOK_SECRET", raising=False)
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"prompt": "x"}\n')
+    (tmp_path / "empty").write_text("\n")
+    sent: list[MockRequest] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        sent.append(request)
+        return MockResponse(500)
+
+    def run(*options: str) -> str:
+        argv = ["batch", str(source), "--out", str(tmp_path / "o.jsonl"), *options]
+        assert cli.main(argv, transport=MockTransport(handler)) == 2
+        return capsys.readouterr().err
+
+    err = run("--wait", "--webhook-port", "0")
+    assert "HEYGEN_WEBHOOK_SECRET" in err and "--webhook-secret-file" in err
+    assert "empty" in run(
+        "--wait", "--webhook-port", "0", "--webhook-secret-file", str(tmp_path / "empty")
+    )
+    assert "cannot read" in run(
+        "--wait", "--webhook-port", "0", "--webhook-secret-file", str(tmp_path / "nope")
+    )
+    assert "needs --wait" in run("--webhook-port", "0")
+    assert "needs --webhook-port" in run("--wait", "--register-endpoint", "https://x.example/h")
+    assert "secret of its own" in run(
+        "--wait",
+        "--webhook-port",
+        "0",
+        "--register-endpoint",
+        "https://x.example/h",
+        "--webhook-secret-file",
+        str(tmp_path / "empty"),
+    )
+    assert "must start with '/'" in run(
+        "--wait",
+        "--webhook-port",
+        "0",
+        "--webhook-path",
+        "hook",
+        "--register-endpoint",
+        "https://x.example/h",
+    )
+    # The secret is never an argument: no such option, nor an abbreviation of one.
+    for option in ("--webhook-secret", "--webhook-secret-fil"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["batch", str(source), "--out", "o", "--wait", option, WEBHOOK_SECRET])
+        assert exit_info.value.code == 2
+        assert "unrecognized arguments" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["batch", str(source), "--out", "o", "--wait", "--webhook-port", "70000"])
+    assert "0 to 65535" in capsys.readouterr().err
+    monkeypatch.setenv("HEYGEN_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        err = run("--wait", "--webhook-port", str(taken.getsockname()[1]))
+    assert "cannot receive webhooks on 127.0.0.1:" in err and WEBHOOK_SECRET not in err
+    assert sent == []
 
 
 async def test_demo_runs_the_bundled_prompts(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import heygen_async as hg
+from codegen.config import SCHEMA_FORMATS
 from heygen_async.resources._gen_registry import CALLS
 from heygen_async.testing import MockResponse, MockTransport
 from heygen_async.testing._mock import MockRequest
@@ -343,6 +344,15 @@ def arguments(draw: st.DrawFn, op: SpecOperation, target: Any) -> dict[str, Any]
     if schema is not None:
         if op.call in CHECKED_REQUESTS:
             schema = session_checks(schema)
+        for name, fmt in SCHEMA_FORMATS.get(op.key, {}).items():
+            # Where the SDK is stricter than the schema (an endpoint URL: https or loopback).
+            schema = {
+                **schema,
+                "properties": {
+                    **schema["properties"],
+                    name: {**schema["properties"][name], "format": fmt},
+                },
+            }
         drawn = draw(from_schema(schema))
         # A keyword left None is not sent: the SDK has no way to send a top-level null.
         body = {k: v for k, v in drawn.items() if v is not None}

@@ -449,25 +449,26 @@ async def test_the_aiohttp_handler_plugs_into_an_app() -> None:
 
 
 async def test_fake_heygen_deliveries_reach_a_watch_through_serve() -> None:
-    r = WebhookReceiver(SECRET)
     async with (
         asyncio.timeout(20),
-        r.serve() as server,
-        FakeHeyGen(step_seconds=None, webhook_secret=SECRET) as fake,
+        FakeHeyGen(step_seconds=None) as fake,
         fake.client() as client,
     ):
-        session = await client.video_agents.create(
-            prompt="p", callback_url=server.url, callback_id="job-42"
-        )
-        async with r.watch(session.session_id) as watch:
-            fake.advance(session.session_id, to="generating")
-            fake.advance(session.session_id, to="completed")
-            event = await watch.next(timeout=10)
-        assert event is not None
-        assert event.event_type is webhooks.WebhookEventType.VIDEO_AGENT_SUCCESS
-        assert event.callback_id == "job-42"
-        async with r.watch("job-42") as by_callback:  # retained, found by its callback id too
-            assert await by_callback.next(timeout=0) == event
+        r = WebhookReceiver(SECRET)
+        async with r.serve() as server:
+            endpoint = await client.webhooks.endpoints.create(url=server.url)
+            assert endpoint.secret is not None
+            r.rotate(endpoint.secret, grace=0)  # HeyGen signs with the endpoint's secret
+            session = await client.video_agents.create(prompt="p", callback_id="job-42")
+            async with r.watch(session.session_id) as watch:
+                fake.advance(session.session_id, to="generating")
+                fake.advance(session.session_id, to="completed")
+                event = await watch.next(timeout=10)
+            assert event is not None
+            assert event.event_type is webhooks.WebhookEventType.VIDEO_AGENT_SUCCESS
+            assert event.callback_id == "job-42"
+            async with r.watch("job-42") as by_callback:  # retained, found by its callback id too
+                assert await by_callback.next(timeout=0) == event
 
 
 def test_importing_the_webhooks_package_loads_no_aiohttp() -> None:

@@ -143,28 +143,33 @@ async def test_fake_heygen_sends_signed_webhooks_that_verify() -> None:
         received.append(event)
         got.set()
 
-    async with (
-        _receiver(webhooks.aiohttp_handler(SECRET, on_event)) as url,
-        FakeHeyGen(step_seconds=None, webhook_secret=SECRET) as fake,
-        fake.client() as client,
-    ):
-        session = await client.video_agents.create(
-            prompt="p", callback_url=url, callback_id="job-42"
-        )
-        fake.advance(session.session_id, to="generating")
-        fake.advance(session.session_id, to="completed")
-        await asyncio.wait_for(got.wait(), 5)
-        failing = await client.video_agents.create(prompt="q", callback_url=url)
-        got.clear()
-        fake.fail_session(failing.session_id)
-        await asyncio.wait_for(got.wait(), 5)
+    async with FakeHeyGen(step_seconds=None) as fake, fake.client() as client:
+        # HeyGen signs deliveries to registered endpoints only, with the endpoint's secret.
+        secret: dict[str, str] = {}
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return await webhooks.aiohttp_handler(secret["value"], on_event)(request)
+
+        async with _receiver(handler) as url:
+            endpoint = await client.webhooks.endpoints.create(url=url)
+            assert endpoint.secret is not None
+            secret["value"] = endpoint.secret
+            session = await client.video_agents.create(prompt="p", callback_id="job-42")
+            fake.advance(session.session_id, to="generating")
+            fake.advance(session.session_id, to="completed")
+            await asyncio.wait_for(got.wait(), 5)
+            failing = await client.video_agents.create(prompt="q")
+            got.clear()
+            fake.fail_session(failing.session_id)
+            await asyncio.wait_for(got.wait(), 5)
+            await asyncio.wait_for(fake.deliveries_idle(), 5)
     success, failure = received
     assert success.event_type is webhooks.WebhookEventType.VIDEO_AGENT_SUCCESS
     assert success.session_id == session.session_id
     assert success.callback_id == "job-42"
     assert success.video_id is not None and success.url is not None
     assert failure.event_type is webhooks.WebhookEventType.VIDEO_AGENT_FAIL
-    assert [w["status"] for w in fake.webhooks_sent] == [200, 200]
+    assert [(d.status, d.signed) for d in fake.deliveries] == [(200, True), (200, True)]
 
 
 def test_the_package_keeps_the_names_of_the_former_module() -> None:

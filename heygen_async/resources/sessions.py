@@ -210,11 +210,17 @@ class AgentSessions(Resource):
 
     async def _finish_with_video(self, session: Session, poller: Poller) -> Session:
         assert session.video_id is not None
+        if poller.events is not None and session.status != SessionStatus.COMPLETED:
+            # On events: a video still rendering is read when its event comes, not now.
+            await poller.follow(session.video_id)
+            await poller.pause()
         video = await poll_video(self._api, session.video_id, poller)
         if video.status == VideoStatus.FAILED:
             raise failure(video)
-        if session.status == SessionStatus.COMPLETED:
-            return session  # read already, and final: no need to read it again
+        if session.status == SessionStatus.COMPLETED or poller.events is not None:
+            # Read already (and final), or on events, where a read costs what events save:
+            # the session is done once its video is.
+            return attrs.evolve(session, status=SessionStatus.COMPLETED, video_id=video.id)
         try:
             final = await self.get(session.session_id)
         except NotFoundError:

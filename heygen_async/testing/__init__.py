@@ -18,10 +18,13 @@ from ._faults import Fault
 from ._jobs import FakeJob, JobKind
 from ._mock import MockRequest, MockResponse, MockTransport
 from ._state import FakeSession, FakeVideo
+from ._webhook_sender import DeliveryPolicy, FakeDelivery, WebhookFaults
 from ._webhooks import FakeEvent
 
 __all__ = [
     "Clock",
+    "DeliveryPolicy",
+    "FakeDelivery",
     "FakeEvent",
     "FakeHeyGen",
     "FakeJob",
@@ -33,4 +36,5 @@ __all__ = [
     "MockResponse",
     "MockTransport",
     "RecordedRequest",
+    "WebhookFaults",
 ]

@@ -20,6 +20,11 @@ class Clock:
     def now(self) -> float:
         return self._base() + self._offset
 
+    def unix(self) -> float:
+        """Unix time, moved by every `advance` too (what a delivery's Heygen-Timestamp says,
+        whatever `base` is: the default base is monotonic, not Unix time)."""
+        return time.time() + self._offset
+
     def advance(self, seconds: float) -> None:
         """Move time forward by `seconds` (never back: raises ValueError for a negative)."""
         if seconds < 0:

@@ -13,9 +13,11 @@ _media_jobs.py, _catalogue.py, _webhooks.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType as MappingProxy
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,7 @@ from ._spec import Spec
 from ._state import FakeSession, FakeVideo, new_id
 from ._videos import VideoHandlers
 from ._voices import VoiceHandlers
+from ._webhook_sender import Deliveries, DeliveryPolicy, FakeDelivery, WebhookFaults
 from ._webhooks import FakeEvent
 
 if TYPE_CHECKING:
@@ -53,7 +56,17 @@ class FakeHeyGen:
     `max_active_jobs` answers 429 to creates beyond that many unfinished sessions;
     `create_latency` delays every create. `fake.requests` logs every request;
     `fake.fail(...)` injects faults and `fake.outage(...)` drops every request for a while.
-    Each job that ends records a webhook event (`fake.events`, GET /v3/webhooks/events).
+    `job_duration` (a callable: seconds) gives each new job its own run time instead.
+
+    Each job that ends records a webhook event (`fake.events`, GET /v3/webhooks/events) and
+    delivers it as HeyGen does, from background tasks: to every registered, enabled endpoint
+    whose `events` and `entity_id` match, signed with the endpoint's current secret, retried
+    per `delivery` (a DeliveryPolicy: exponential backoff on `sleep`) while the receiver
+    answers non-2xx, refuses or times out; and to the job's own `callback_url`, unsigned.
+    Only loopback hosts are contacted. `fake.deliveries` logs every attempt;
+    `fake.webhook_faults(...)` makes deliveries arrive twice, never, or out of order. Jobs
+    that end on the clock are noticed every `tick_seconds` (None: only when something reads
+    them), so their events go out without anyone polling.
     """
 
     def __init__(
@@ -67,9 +80,12 @@ class FakeHeyGen:
         max_active_jobs: int | None = None,
         busy_retry_after: float = 1.0,
         video_size: int = 256 * 1024,
-        webhook_secret: str | None = None,
         record: bool = True,
         clock: Clock | Callable[[], float] | None = None,
+        job_duration: Callable[[], float] | None = None,
+        delivery: DeliveryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        tick_seconds: float | None = 0.02,
     ) -> None:
         # None: any non-empty key is accepted (and `fake.client()` uses "test-key"); a key:
         # only that key is.
@@ -80,19 +96,24 @@ class FakeHeyGen:
         self.create_latency = create_latency
         self.max_active_jobs = max_active_jobs
         self.busy_retry_after = busy_retry_after
-        self.webhook_secret = webhook_secret
         self.record = record
+        self.tick_seconds = tick_seconds
         self.clock = clock if isinstance(clock, Clock) else Clock(clock or time.monotonic)
         self.machine = StateMachine(
-            clock=self.clock, step_seconds=step_seconds, video_size=video_size, notify=self._notify
+            clock=self.clock,
+            step_seconds=step_seconds,
+            video_size=video_size,
+            notify=self._notify,
+            duration=job_duration,
         )
-        self.job_machine = JobMachine(clock=self.clock, step_seconds=lambda: self.step_seconds)
+        self.job_machine = JobMachine(
+            clock=self.clock, step_seconds=lambda: self.step_seconds, duration=job_duration
+        )
         self.job_machine.publish = self._job_ended
         self.idempotency = IdempotencyCache()
         self.assets: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.requests: list[RecordedRequest] = []
-        self.webhooks_sent: list[dict[str, Any]] = []
         self.webhook_endpoints: dict[str, dict[str, Any]] = {}
         self.events: list[FakeEvent] = []
         self.in_flight_creates = 0
@@ -108,7 +129,9 @@ class FakeHeyGen:
         self.voice_handlers = VoiceHandlers(self, self.replies)
         self._runner: web.AppRunner | None = None
         self._site_url = ""
-        self._background: set[asyncio.Task[Any]] = set()
+        self._deliveries = Deliveries(self, delivery or DeliveryPolicy(), sleep)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self.app = build_app(self, spec=spec, faults=self._faults)
 
     # -- state, as tests read it -----------------------------------------------------------
@@ -126,6 +149,11 @@ class FakeHeyGen:
         """Every job but sessions, by id, caught up with the clock (a read-only view)."""
         self.job_machine.tick_all()
         return MappingProxy(self.job_machine.jobs)
+
+    @property
+    def deliveries(self) -> list[FakeDelivery]:
+        """Every webhook delivery attempt so far, oldest first (see FakeDelivery)."""
+        return self._deliveries.log
 
     @property
     def faults(self) -> list[Fault]:
@@ -163,13 +191,19 @@ class FakeHeyGen:
         self.port = sockets[0].getsockname()[1]
         host = f"[{self.host}]" if ":" in self.host else self.host
         self._site_url = f"http://{host}:{self.port}"
+        self._loop = asyncio.get_running_loop()
+        if self.tick_seconds is not None:
+            self._ticker = self._loop.create_task(self._tick(self.tick_seconds))
         return self
 
     async def close(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        """Stop the server; deliveries still in flight or waiting to retry are cancelled."""
+        ticker, self._ticker = self._ticker, None
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+        await self._deliveries.close()
+        self._loop = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -267,8 +301,39 @@ class FakeHeyGen:
         return self._faults.add_outage(Outage(start=start, end=start + seconds))
 
     def clear_faults(self) -> None:
-        """Forget every pending fault and outage."""
+        """Forget every pending fault and outage, and the webhook faults."""
         self._faults.clear()
+        self._deliveries.faults = WebhookFaults()
+
+    def webhook_faults(
+        self,
+        *,
+        duplicate: float = 0.0,
+        lose: float = 0.0,
+        reorder: float = 0.0,
+        hold: float = 1.0,
+        seed: int | None = None,
+    ) -> WebhookFaults:
+        """Make webhook deliveries go wrong from now on, each a probability per delivery.
+
+        `duplicate`: the delivery is made twice (same Heygen-Event-Id). `lose`: it is never
+        made, though the event stays in the history (GET /v3/webhooks/events), as at HeyGen.
+        `reorder`: it is held back until the next delivery to the same receiver has been made
+        (or for `hold` seconds at most), so the two arrive swapped. `seed` makes the draws
+        repeatable. Replaces the previous settings; `clear_faults()` ends them.
+        """
+        for name, p in (("duplicate", duplicate), ("lose", lose), ("reorder", reorder)):
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"{name} must be a probability in [0, 1], not {p!r}")
+        faults = WebhookFaults(
+            duplicate=duplicate, lose=lose, reorder=reorder, hold=hold, rng=random.Random(seed)
+        )
+        self._deliveries.faults = faults
+        return faults
+
+    async def deliveries_idle(self) -> None:
+        """Wait until no webhook delivery is in flight or waiting to be retried."""
+        await self._deliveries.idle()
 
     def advance(self, session_id: str, *, to: str | None = None) -> FakeSession:
         """Move a session one step along its flow (or straight `to` a status)."""
@@ -414,18 +479,29 @@ class FakeHeyGen:
 
     def _publish(self, event: FakeEvent, *, callback_url: str | None = None) -> None:
         """Every event FakeHeyGen records passes here: into the history (`fake.events`,
-        GET /v3/webhooks/events), then to the job's own callback_url when the fake has a
-        `webhook_secret` (the per-job delivery of _webhook_sender.py)."""
+        GET /v3/webhooks/events), then out to the registered endpoints and the job's own
+        callback_url, from background tasks (_webhook_sender.py), never inside the request
+        that made the job end."""
         self.events.append(event)
-        if callback_url is None or self.webhook_secret is None:
-            return
-        from ._webhook_sender import send_webhook
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not serving: the history still has it
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._deliveries.schedule(event, callback_url)
+        else:  # a test on another thread moved a job (tests/fake_thread.py)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._deliveries.schedule, event, callback_url)
 
-        task = asyncio.get_running_loop().create_task(
-            send_webhook(self, callback_url, event.event_type, event.event_data)
-        )
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    async def _tick(self, every: float) -> None:
+        """Catch every job up with the clock, so the ones due to end do, and deliver."""
+        while True:
+            await asyncio.sleep(every)
+            self.machine.tick_all()
+            self.job_machine.tick_all()
 
 
 __all__ = ["FakeHeyGen"]

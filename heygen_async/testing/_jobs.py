@@ -175,6 +175,7 @@ class FakeJob:
     items: list[str] = attrs.field(factory=list)
     batch_of: str | None = None  # a batch: the kind of its items
     video: FakeVideo | None = None  # a video job: the video it renders
+    step_seconds: float | None = None  # this job's own pace (FakeHeyGen(job_duration=))
 
     @property
     def terminal(self) -> bool:
@@ -229,12 +230,20 @@ class JobMachine:
 
     With `step_seconds` set, a job enters its next status each `step_seconds` of `clock` time
     (checked lazily, whenever it is looked at) unless it waits in a pause; with None, only
-    `step`/`enter` move it. `publish(job)` hears of each job that ends.
+    `step`/`enter` move it. With `duration`, each new job draws its run time from it, its
+    steps spread evenly. `publish(job)` hears of each job that ends.
     """
 
-    def __init__(self, *, clock: Clock, step_seconds: Callable[[], float | None]) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        step_seconds: Callable[[], float | None],
+        duration: Callable[[], float] | None = None,
+    ) -> None:
         self.clock = clock
         self.step_seconds = step_seconds
+        self.duration = duration
         self.jobs: dict[str, FakeJob] = {}
         self.publish: Publish = lambda job: None
 
@@ -257,6 +266,8 @@ class JobMachine:
             callback_url=callback_url,
             callback_id=callback_id,
         )
+        if self.duration is not None:
+            job.step_seconds = self.duration() / max(1, len(spec.flow) - 1)
         self.jobs[job.id] = job
         return job
 
@@ -295,7 +306,7 @@ class JobMachine:
                 self.tick(item)
             self._settle(job)
             return
-        step = self.step_seconds()
+        step = self.step_seconds() if job.step_seconds is None else job.step_seconds
         if step is None:
             return
         now = self.clock.now()

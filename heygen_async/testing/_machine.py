@@ -9,6 +9,8 @@ from ._clock import Clock
 from ._state import PAUSES, FakeSession, FakeVideo, new_id
 
 Notify = Callable[[FakeSession, str], None]
+# How long a new job runs, from its create to its end (FakeHeyGen(job_duration=)).
+Duration = Callable[[], float]
 
 
 class StateMachine:
@@ -16,14 +18,22 @@ class StateMachine:
 
     With `step_seconds` set, a session enters its next state each `step_seconds` of `clock`
     time (checked lazily, whenever it is looked at); with None, only `advance` moves it.
+    With `duration`, each new session draws its run time from it, its steps spread evenly.
     `notify(session, event_type)` hears of "video_agent.success" and "video_agent.fail".
     """
 
     def __init__(
-        self, *, clock: Clock, step_seconds: float | None, video_size: int, notify: Notify
+        self,
+        *,
+        clock: Clock,
+        step_seconds: float | None,
+        video_size: int,
+        notify: Notify,
+        duration: Duration | None = None,
     ) -> None:
         self.clock = clock
         self.step_seconds = step_seconds
+        self.duration = duration
         self.video_size = video_size
         self.notify = notify
         self.sessions: dict[str, FakeSession] = {}
@@ -51,6 +61,8 @@ class StateMachine:
             idempotency_key=idempotency_key,
             entered_at=self.clock.now(),
         )
+        if self.duration is not None:
+            session.step_seconds = self.duration() / max(1, len(flow) - 1)
         self.sessions[session.session_id] = session
         return session
 
@@ -59,17 +71,20 @@ class StateMachine:
 
     def tick(self, session: FakeSession) -> None:
         """Catch the session up with the clock (a no-op without `step_seconds`)."""
-        if self.step_seconds is None:
+        step = self.step_seconds if session.step_seconds is None else session.step_seconds
+        if step is None:
             return
         now = self.clock.now()
         while (
             not session.terminal
             and session.status not in PAUSES
-            and now - session.entered_at >= self.step_seconds
+            and now - session.entered_at >= step
         ):
             entered = session.entered_at
             self.step(session)
-            session.entered_at = entered + self.step_seconds
+            session.entered_at = entered + step
+            if session.terminal:
+                session.ended_at = session.entered_at  # when it was due, however late seen
 
     def tick_all(self) -> None:
         for session in self.sessions.values():
@@ -88,6 +103,8 @@ class StateMachine:
         """Put the session in `status`, with what HeyGen does on the way in."""
         session.status = status
         session.entered_at = self.clock.now()
+        if session.terminal:
+            session.ended_at = session.entered_at
         if status in session.flow:
             session.step = session.flow.index(status)
         if status == "reviewing":

@@ -81,6 +81,8 @@ class FakeSession:
     messages: list[dict[str, Any]] = attrs.field(factory=list)
     resources: list[dict[str, Any]] = attrs.field(factory=list)
     title: str | None = None
+    step_seconds: float | None = None  # this session's own pace (FakeHeyGen(job_duration=))
+    ended_at: float | None = None  # the fake's clock when it completed or failed
 
     def __attrs_post_init__(self) -> None:
         self.status = self.flow[0]
