@@ -162,13 +162,13 @@ class _SyncResource:
         return f"<blocking {'.'.join(self._path)} of {self._client!r}>"
 
     def __dir__(self) -> list[str]:
-        target = _resolve(self._client._async, self._path)
+        target = _resolve(self._client.async_client, self._path)
         return [n for n in dir(target) if not n.startswith("_")]
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):
             raise AttributeError(method)
-        target = getattr(_resolve(self._client._async, self._path), method)
+        target = getattr(_resolve(self._client.async_client, self._path), method)
         if isinstance(target, Resource):
             nested = _SyncResource(self._client, self._name, (*self._path, method))
             self.__dict__[method] = nested  # the namespace never changes: mirror it once
@@ -190,7 +190,7 @@ def _resolve(client: AsyncHeyGen, path: tuple[str, ...]) -> Any:
 
 
 def _blocking(client: HeyGen, path: tuple[str, ...], method: str) -> Callable[..., Any]:
-    original = getattr(_resolve(client._async, path), method)
+    original = getattr(_resolve(client.async_client, path), method)
 
     @functools.wraps(original)
     def call(*args: Any, **kwargs: Any) -> Any:
@@ -200,12 +200,12 @@ def _blocking(client: HeyGen, path: tuple[str, ...], method: str) -> Callable[..
 
 
 def _iterating(client: HeyGen, path: tuple[str, ...], method: str) -> Callable[..., Any]:
-    original = getattr(_resolve(client._async, path), method)
+    original = getattr(_resolve(client.async_client, path), method)
 
     @functools.wraps(original)
     def call(*args: Any, **kwargs: Any) -> Iterator[Any]:
         async def start() -> AsyncIterator[Any]:
-            result: AsyncIterator[Any] = getattr(_resolve(client._async, path), method)(
+            result: AsyncIterator[Any] = getattr(_resolve(client.async_client, path), method)(
                 *args, **kwargs
             )
             return result
