@@ -132,7 +132,15 @@ class Pipeline:
                     )
                 finally:
                     if holds_slot:  # the slot goes back before any wait: a sleeping call holds none
-                        await self._release()
+                        try:
+                            await self.limiter.release()
+                        except LimiterError as exc:
+                            # The call's outcome stands (a created session must reach its
+                            # caller): the slot is a lease and expires by itself.
+                            logger.warning(
+                                "could not give back a create slot (%s); its lease will expire",
+                                exc,
+                            )
             except (APIError, APIConnectionError, LimiterError) as error:
                 attempt += 1
                 elapsed = self.clock() - started if deadline is not None else 0.0
@@ -145,14 +153,6 @@ class Pipeline:
                 if logger.isEnabledFor(logging.INFO):
                     _log_retry(request, error, attempt, policy.max_retries, wait)
                 await self.sleep(wait)
-
-    async def _release(self) -> None:
-        """Give the create slot back. If the limiter fails now, the call's outcome stands (a
-        created session must reach its caller): the slot is a lease and expires by itself."""
-        try:
-            await self.limiter.release()
-        except LimiterError as exc:
-            logger.warning("could not give back a create slot (%s); its lease will expire", exc)
 
     async def _cool_down(self, seconds: float | None) -> None:
         """Close the create gate after a 429; a limiter that fails here is logged, not raised."""

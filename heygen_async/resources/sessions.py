@@ -61,17 +61,21 @@ class AgentSessions(Resource):
     def _message_path(self, session_id: str) -> str:
         raise NotImplementedError
 
-    async def _create(self, request: Any, key: str | None, fields: dict[str, Any]) -> Session:
+    def _create_request(self, request: Any, key: str | None, fields: dict[str, Any]) -> Request:
+        """The create's Request, validated (ValidationError before any I/O)."""
         model = build_model(self._request_class, request, fields, "request")
-        call = Request(
+        return Request(
             "POST",
             self._create_path,
             kind=Kind.CREATE,
             body=encode(model),
             idempotency_key=idempotency_key(key),
         )
-        # The hot path of every batch: no intermediate coroutine between here and the pipeline.
-        status, headers, body = await self._api.send(call)
+
+    async def _create(self, request: Any, key: str | None, fields: dict[str, Any]) -> Session:
+        # The hot path of every batch: no intermediate coroutine between here and the
+        # pipeline (`create` of each API repeats these two lines for the same reason).
+        status, headers, body = await self._api.send(self._create_request(request, key, fields))
         return _decode.data_model(status, headers, body, Session)
 
     async def get(self, session_id: str) -> Session:
@@ -260,7 +264,9 @@ class Sessions(AgentSessions):
         sending anything if a field is invalid. Every attempt carries the same Idempotency-Key
         (yours, or a fresh uuid4), so a retried create never starts a second paid job.
         """
-        return await self._create(request, idempotency_key, fields)
+        call = self._create_request(request, idempotency_key, fields)
+        status, headers, body = await self._api.send(call)
+        return _decode.data_model(status, headers, body, Session)
 
     def list_resources(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from .. import _decode
 from .._requests import page_size_of
 from ..models import (
     CreateVideoAgentRequest,
@@ -53,7 +54,9 @@ class VideoAgents(AgentSessions, VideoAgentsOperations):
 
         Validates before sending; every attempt carries the same Idempotency-Key.
         """
-        return await self._create(request, idempotency_key, fields)
+        call = self._create_request(request, idempotency_key, fields)
+        status, headers, body = await self._api.send(call)
+        return _decode.data_model(status, headers, body, Session)
 
     def list(self, *, page_size: int = 20) -> AsyncIterator[SessionSummary]:
         """Every session of the account, newest first, fetched page by page as you iterate."""
