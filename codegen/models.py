@@ -275,6 +275,8 @@ class Models:
 
     def where(self, name: str) -> str:
         """The module (under heygen_async.models) that defines model or enum `name`."""
+        if name == "FileInput":
+            return "files"
         if name in self.models:
             return self.models[name].module
         for enum in self.enums.values():
@@ -292,6 +294,9 @@ def request_annotation(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if kind == "string" and "enum" in schema:
         return "Literal[" + ", ".join(json.dumps(v) for v in schema["enum"]) + "]"
+    if _is_asset_input(schema):
+        # An asset given as the API's JSON, or as the SDK's AssetUrl / AssetId / AssetBase64.
+        return "FileInput | Mapping[str, Any]"
     scalar = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
     if kind in scalar:
         return scalar[kind]
@@ -300,6 +305,12 @@ def request_annotation(schema: dict[str, Any]) -> str:
     if kind == "object" or "properties" in schema or "oneOf" in schema:
         return "Mapping[str, Any]"
     return "Any"
+
+
+def _is_asset_input(schema: dict[str, Any]) -> bool:
+    """A oneOf of HeyGen's asset inputs (url / asset_id / base64, by `type`)."""
+    mapping = set(schema.get("discriminator", {}).get("mapping", {}))
+    return bool(mapping) and mapping <= {"url", "asset_id", "base64"}
 
 
 def _check_name(name: str, origin: str) -> None:

@@ -89,6 +89,7 @@ from .models._gen_webhooks import (
     WebhookEventType,
 )
 from .models.assets import Asset, DirectUpload
+from .models.files import FileInput
 from .models.sessions import SessionResource
 from .models.styles import Style
 from .models.users import Account
@@ -109,7 +110,7 @@ class SyncAiClipping(Protocol):
         request: AiClippingCreateRequest | None = None,
         /,
         *,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         callback_id: str | None = None,
         callback_url: str | None = None,
         input_language: str | None = None,
@@ -285,7 +286,7 @@ class SyncAvatarConsent(Protocol):
         request: AvatarConsentCreateRequest | None = None,
         *,
         consent_text: str | None = None,
-        consent_video: Mapping[str, Any] | None = None,
+        consent_video: FileInput | Mapping[str, Any] | None = None,
         reroute_url: str | None = None,
         idempotency_key: str | None = None,
     ) -> AvatarConsentCreation: ...
@@ -347,8 +348,8 @@ class SyncAvatars(Protocol):
         avatar_group_id: str | None = None,
         avatar_id: str | None = None,
         prompt: str | None = None,
-        reference_images: Sequence[Mapping[str, Any]] | None = None,
-        file: Mapping[str, Any] | None = None,
+        reference_images: Sequence[FileInput | Mapping[str, Any]] | None = None,
+        file: FileInput | Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> AvatarCreation: ...
 
@@ -378,7 +379,7 @@ class SyncBackgroundRemovals(Protocol):
         request: BackgroundRemovalCreateRequest | None = None,
         /,
         *,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         layers: Sequence[str] | None = None,
         request_id: str | None = None,
         title: str | None = None,
@@ -471,8 +472,8 @@ class SyncLipsyncs(Protocol):
         request: LipsyncCreateRequest | None = None,
         /,
         *,
-        audio: Mapping[str, Any] | None = None,
-        video: Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         callback_id: str | None = None,
         callback_url: str | None = None,
         disable_music_track: bool | None = None,
@@ -595,7 +596,7 @@ class SyncVideoTranslationProofreadsSrt(Protocol):
         proofread_id: str,
         request: VideoTranslateProofreadsSrtUpdateRequest | None = None,
         *,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
     ) -> Proofread: ...
 
 
@@ -611,7 +612,7 @@ class SyncVideoTranslationProofreads(Protocol):
         *,
         output_languages: Sequence[str] | None = None,
         title: str | None = None,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         brand_glossary_id: str | None = None,
         brand_voice_id: str | None = None,
         disable_music_track: bool | None = None,
@@ -621,7 +622,7 @@ class SyncVideoTranslationProofreads(Protocol):
         keep_the_same_format: bool | None = None,
         mode: Literal["speed", "precision"] | None = None,
         speaker_num: int | None = None,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> ProofreadCreation: ...
 
@@ -703,8 +704,8 @@ class SyncVideoTranslations(Protocol):
         /,
         *,
         output_languages: Sequence[str] | None = None,
-        video: Mapping[str, Any] | None = None,
-        audio: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
         brand_glossary_id: str | None = None,
         brand_voice_id: str | None = None,
         callback_id: str | None = None,
@@ -721,7 +722,7 @@ class SyncVideoTranslations(Protocol):
         keep_the_same_format: bool | None = None,
         mode: Literal["speed", "precision"] | None = None,
         speaker_num: int | None = None,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
         srt_role: Literal["input", "output"] | None = None,
         start_time: float | None = None,
         stock_voice_config: Mapping[str, Any] | None = None,
@@ -828,12 +829,12 @@ class SyncVideosOperations(Protocol):
         voice_id: str | None = None,
         voice_settings: Mapping[str, Any] | None = None,
         watermark: Mapping[str, Any] | None = None,
-        image: Mapping[str, Any] | None = None,
+        image: FileInput | Mapping[str, Any] | None = None,
         auto_duration: bool | None = None,
         duration: int | None = None,
         enhance_prompt: bool | None = None,
         prompt: str | None = None,
-        references: Sequence[Mapping[str, Any]] | None = None,
+        references: Sequence[FileInput | Mapping[str, Any]] | None = None,
         scenes: Sequence[Mapping[str, Any]] | None = None,
         idempotency_key: str | None = None,
     ) -> VideoCreation: ...
@@ -867,7 +868,7 @@ class SyncVoiceClone(Protocol):
         request: VoiceCloneCreateRequest | None = None,
         /,
         *,
-        audio: Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
         voice_name: str | None = None,
         language: str | None = None,
         remove_background_noise: bool | None = None,

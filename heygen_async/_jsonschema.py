@@ -305,7 +305,7 @@ class OperationSchemas:
         try:
             self.validator.validate(self.bodies[operation], payload)
         except SchemaError as exc:
-            raise ValidationError(exc.param or "request", exc.message) from None
+            raise _refused(exc, "request") from None
         return payload  # type: ignore[no-any-return]
 
     def query(self, operation: str, query: dict[str, object]) -> dict[str, object]:
@@ -320,8 +320,16 @@ class OperationSchemas:
                 try:
                     self.validator.validate(schemas[name], value, name)
                 except SchemaError as exc:
-                    raise ValidationError(name, exc.message) from None
+                    raise _refused(exc, name) from None
         return query
+
+
+def _refused(exc: SchemaError, default: str) -> ValidationError:
+    """The SDK's error for a value the schema refuses: `field: what is wrong` (the schema's
+    message names the field too, as FakeHeyGen's 400s must; here it would say it twice)."""
+    field = exc.param or default
+    message = exc.message.removeprefix(f"{field} ")
+    return ValidationError(field, message)
 
 
 def _plain(value: Any) -> Any:

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .files import FileInput
+
 
 class AspectRatio(StrEnum):
     """`aspect_ratio` of AiClippingJobClip, AiClippingJobOutputSettings: the values HeyGen
@@ -103,7 +105,7 @@ class AiClippingCreateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    video: Mapping[str, Any]
+    video: FileInput | Mapping[str, Any]
     callback_id: str | None = None
     callback_url: str | None = None
     input_language: str | None = None

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .files import FileInput
+
 
 class AvatarType(StrEnum):
     """`avatar_type` of AvatarLook, CreatedAvatarLook: the values HeyGen documents (others stay
@@ -156,8 +158,8 @@ class AvatarCreateRequest:
     avatar_group_id: str | None = None
     avatar_id: str | None = None
     prompt: str | None = None
-    reference_images: Sequence[Mapping[str, Any]] | None = None
-    file: Mapping[str, Any] | None = None
+    reference_images: Sequence[FileInput | Mapping[str, Any]] | None = None
+    file: FileInput | Mapping[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -175,5 +177,5 @@ class AvatarConsentCreateRequest:
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
     consent_text: str | None = None
-    consent_video: Mapping[str, Any] | None = None
+    consent_video: FileInput | Mapping[str, Any] | None = None
     reroute_url: str | None = None

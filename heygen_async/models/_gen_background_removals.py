@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .files import FileInput
+
 
 @attrs.frozen(kw_only=True)
 class BackgroundRemoval:
@@ -31,7 +33,7 @@ class BackgroundRemovalCreateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    video: Mapping[str, Any]
+    video: FileInput | Mapping[str, Any]
     layers: Sequence[str] | None = None
     request_id: str | None = None
     title: str | None = None

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from ._gen_common import JobStatus
+from .files import FileInput
 
 
 @attrs.frozen(kw_only=True)
@@ -51,8 +52,8 @@ class LipsyncCreateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    audio: Mapping[str, Any]
-    video: Mapping[str, Any]
+    audio: FileInput | Mapping[str, Any]
+    video: FileInput | Mapping[str, Any]
     callback_id: str | None = None
     callback_url: str | None = None
     disable_music_track: bool | None = None

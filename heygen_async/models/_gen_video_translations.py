@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 
 from ._gen_common import BatchStatus, JobStatus
+from .files import FileInput
 
 
 @attrs.frozen(kw_only=True)
@@ -62,7 +63,7 @@ class VideoTranslateProofreadsSrtUpdateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    srt: Mapping[str, Any]
+    srt: FileInput | Mapping[str, Any]
 
 
 @attrs.frozen(kw_only=True)
@@ -88,8 +89,8 @@ class VideoTranslateCreateRequest:
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
     output_languages: Sequence[str]
-    video: Mapping[str, Any]
-    audio: Mapping[str, Any] | None = None
+    video: FileInput | Mapping[str, Any]
+    audio: FileInput | Mapping[str, Any] | None = None
     brand_glossary_id: str | None = None
     brand_voice_id: str | None = None
     callback_id: str | None = None
@@ -106,7 +107,7 @@ class VideoTranslateCreateRequest:
     keep_the_same_format: bool | None = None
     mode: Literal["speed", "precision"] | None = None
     speaker_num: int | None = None
-    srt: Mapping[str, Any] | None = None
+    srt: FileInput | Mapping[str, Any] | None = None
     srt_role: Literal["input", "output"] | None = None
     start_time: float | None = None
     stock_voice_config: Mapping[str, Any] | None = None
@@ -141,7 +142,7 @@ class VideoTranslateProofreadsCreateRequest:
 
     output_languages: Sequence[str]
     title: str
-    video: Mapping[str, Any]
+    video: FileInput | Mapping[str, Any]
     brand_glossary_id: str | None = None
     brand_voice_id: str | None = None
     disable_music_track: bool | None = None
@@ -151,7 +152,7 @@ class VideoTranslateProofreadsCreateRequest:
     keep_the_same_format: bool | None = None
     mode: Literal["speed", "precision"] | None = None
     speaker_num: int | None = None
-    srt: Mapping[str, Any] | None = None
+    srt: FileInput | Mapping[str, Any] | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,8 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+from .files import FileInput
+
 
 class OutputFormat(StrEnum):
     """`output_format` of VideoCreation: the values HeyGen documents (others stay strings)."""
@@ -55,12 +57,12 @@ class VideoCreateRequest:
     voice_id: str | None = None
     voice_settings: Mapping[str, Any] | None = None
     watermark: Mapping[str, Any] | None = None
-    image: Mapping[str, Any] | None = None
+    image: FileInput | Mapping[str, Any] | None = None
     auto_duration: bool | None = None
     duration: int | None = None
     enhance_prompt: bool | None = None
     prompt: str | None = None
-    references: Sequence[Mapping[str, Any]] | None = None
+    references: Sequence[FileInput | Mapping[str, Any]] | None = None
     scenes: Sequence[Mapping[str, Any]] | None = None
 
 

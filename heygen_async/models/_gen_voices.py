@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .files import FileInput
+
 
 class VoiceStatus(StrEnum):
     """`status` of Voice: the values HeyGen documents (others stay strings)."""
@@ -91,7 +93,7 @@ class VoiceCloneCreateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    audio: Mapping[str, Any]
+    audio: FileInput | Mapping[str, Any]
     voice_name: str
     language: str | None = None
     remove_background_noise: bool | None = None

@@ -15,6 +15,7 @@ from .._polling import ProgressCallback, wait_for_job
 from .._requests import Kind, Request, page_size_of, path_id
 from ..models._gen_ai_clipping import AiClippingCreateRequest, AiClippingJob
 from ..models._gen_common import Deletion
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class AiClipping(Resource):
         request: AiClippingCreateRequest | None = None,
         /,
         *,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         callback_id: str | None = None,
         callback_url: str | None = None,
         input_language: str | None = None,

@@ -24,6 +24,7 @@ from ..models._gen_avatars import (
     AvatarLooksUpdateRequest,
 )
 from ..models._gen_common import Deletion
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ class AvatarConsent(Resource):
         request: AvatarConsentCreateRequest | None = None,
         *,
         consent_text: str | None = None,
-        consent_video: Mapping[str, Any] | None = None,
+        consent_video: FileInput | Mapping[str, Any] | None = None,
         reroute_url: str | None = None,
         idempotency_key: str | None = None,
     ) -> AvatarConsentCreation:
@@ -360,8 +361,8 @@ class Avatars(Resource):
         avatar_group_id: str | None = None,
         avatar_id: str | None = None,
         prompt: str | None = None,
-        reference_images: Sequence[Mapping[str, Any]] | None = None,
-        file: Mapping[str, Any] | None = None,
+        reference_images: Sequence[FileInput | Mapping[str, Any]] | None = None,
+        file: FileInput | Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> AvatarCreation:
         """Create Avatar.

@@ -18,6 +18,7 @@ from ..models._gen_background_removals import (
     BackgroundRemovalCreateRequest,
     BackgroundRemovalDeletion,
 )
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class BackgroundRemovals(Resource):
         request: BackgroundRemovalCreateRequest | None = None,
         /,
         *,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         layers: Sequence[str] | None = None,
         request_id: str | None = None,
         title: str | None = None,

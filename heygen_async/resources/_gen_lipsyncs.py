@@ -22,6 +22,7 @@ from ..models._gen_lipsyncs import (
     LipsyncCreation,
     LipsyncUpdateRequest,
 )
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -251,8 +252,8 @@ class Lipsyncs(Resource):
         request: LipsyncCreateRequest | None = None,
         /,
         *,
-        audio: Mapping[str, Any] | None = None,
-        video: Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         callback_id: str | None = None,
         callback_url: str | None = None,
         disable_music_track: bool | None = None,

@@ -30,6 +30,7 @@ from ..models._gen_video_translations import (
     VideoTranslation,
     VideoTranslationCreation,
 )
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ class VideoTranslationProofreadsSrt(Resource):
         proofread_id: str,
         request: VideoTranslateProofreadsSrtUpdateRequest | None = None,
         *,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
     ) -> Proofread:
         """Upload Proofread SRT.
 
@@ -278,7 +279,7 @@ class VideoTranslationProofreads(Resource):
         *,
         output_languages: Sequence[str] | None = None,
         title: str | None = None,
-        video: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
         brand_glossary_id: str | None = None,
         brand_voice_id: str | None = None,
         disable_music_track: bool | None = None,
@@ -288,7 +289,7 @@ class VideoTranslationProofreads(Resource):
         keep_the_same_format: bool | None = None,
         mode: Literal["speed", "precision"] | None = None,
         speaker_num: int | None = None,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> ProofreadCreation:
         """Create Proofread Session.
@@ -537,8 +538,8 @@ class VideoTranslations(Resource):
         /,
         *,
         output_languages: Sequence[str] | None = None,
-        video: Mapping[str, Any] | None = None,
-        audio: Mapping[str, Any] | None = None,
+        video: FileInput | Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
         brand_glossary_id: str | None = None,
         brand_voice_id: str | None = None,
         callback_id: str | None = None,
@@ -555,7 +556,7 @@ class VideoTranslations(Resource):
         keep_the_same_format: bool | None = None,
         mode: Literal["speed", "precision"] | None = None,
         speaker_num: int | None = None,
-        srt: Mapping[str, Any] | None = None,
+        srt: FileInput | Mapping[str, Any] | None = None,
         srt_role: Literal["input", "output"] | None = None,
         start_time: float | None = None,
         stock_voice_config: Mapping[str, Any] | None = None,

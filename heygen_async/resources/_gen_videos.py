@@ -21,6 +21,7 @@ from ..models._gen_videos import (
     VideoCreation,
     VideoDeletion,
 )
+from ..models.files import FileInput
 from ..models.videos import Video
 from ._base import Resource
 
@@ -606,12 +607,12 @@ class VideosOperations(Resource):
         voice_id: str | None = None,
         voice_settings: Mapping[str, Any] | None = None,
         watermark: Mapping[str, Any] | None = None,
-        image: Mapping[str, Any] | None = None,
+        image: FileInput | Mapping[str, Any] | None = None,
         auto_duration: bool | None = None,
         duration: int | None = None,
         enhance_prompt: bool | None = None,
         prompt: str | None = None,
-        references: Sequence[Mapping[str, Any]] | None = None,
+        references: Sequence[FileInput | Mapping[str, Any]] | None = None,
         scenes: Sequence[Mapping[str, Any]] | None = None,
         idempotency_key: str | None = None,
     ) -> VideoCreation:

@@ -25,6 +25,7 @@ from ..models._gen_voices import (
     VoiceSpeechCreation,
     VoiceSummary,
 )
+from ..models.files import FileInput
 from ._base import Resource
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ class VoiceClone(Resource):
         request: VoiceCloneCreateRequest | None = None,
         /,
         *,
-        audio: Mapping[str, Any] | None = None,
+        audio: FileInput | Mapping[str, Any] | None = None,
         voice_name: str | None = None,
         language: str | None = None,
         remove_background_noise: bool | None = None,
