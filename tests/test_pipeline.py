@@ -114,3 +114,20 @@ async def test_a_video_without_url_is_malformed_when_completed_else_not_ready(
         error, match="completed but gives no video_url" if status == "completed" else "wait first"
     ):
         await _client(handler, vtime).videos.download("v1", tmp_path)
+
+
+async def test_a_download_the_file_system_refuses_is_a_typed_error(
+    vtime: VirtualTime, tmp_path: Path
+) -> None:
+    video = {"id": "v1", "status": "completed", "video_url": "https://cdn.test/v1.mp4"}
+
+    def handler(request: MockRequest) -> MockResponse:
+        if request.url.startswith("https://cdn.test/"):
+            return MockResponse(200, content=b"MP4")
+        return MockResponse(200, json={"data": video})
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(hg.ConfigurationError, match="cannot write the video") as caught:
+        await _client(handler, vtime).videos.download("v1", blocker / "sub" / "v1.mp4")
+    assert isinstance(caught.value.__cause__, OSError)

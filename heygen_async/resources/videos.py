@@ -14,6 +14,7 @@ from .._api import Api
 from .._errors import (
     APIConnectionError,
     APIResponseValidationError,
+    ConfigurationError,
     PermissionDeniedError,
     ValidationError,
     VideoFailedError,
@@ -115,7 +116,10 @@ class Videos(VideosOperations):
         target = Path(dest)
         if target.is_dir() or str(dest).endswith(("/", os.sep)):
             target = target / f"{video.id}.mp4"
-        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write the video to {target}: {exc}") from exc
         if video.video_url is None:
             video = await self.get(video.id)
         if video.video_url is None and video.status == VideoStatus.COMPLETED:
@@ -168,6 +172,8 @@ class _FileWriter:
             if total is not None and done != total:
                 raise APIConnectionError(f"the download ended after {done} of {total} bytes")
             os.replace(partial, target)
+        except OSError as exc:  # the file system's (the network's arrive as APIConnectionError)
+            raise ConfigurationError(f"cannot write the video to {target}: {exc}") from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
