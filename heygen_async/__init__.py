@@ -1,4 +1,4 @@
-"""heygen-async: an asyncio-first SDK for HeyGen's API.
+"""heygen-async: an asyncio-first SDK for HeyGen's API (the Video Agent and all of v3).
 
 Names are loaded when first used (PEP 562): `import heygen_async` stays cheap however much of
 HeyGen's API the package covers, and `hg.AsyncHeyGen` costs what the client needs.
