@@ -75,7 +75,7 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
 
 
 class AsyncHeyGen(Resources):
-    """The asyncio client for HeyGen's Video Agent API.
+    """The asyncio client for HeyGen's API: the Video Agent and every v3 operation.
 
     Construction does no I/O and needs no running event loop; the connection pool opens on
     first use and closes with `await client.aclose()` or `async with`. The client may be used
