@@ -47,6 +47,20 @@ class VirtualTime:
         await asyncio.sleep(0)
 
 
+def mock_client(handler: Any, vtime: VirtualTime, **options: Any) -> hg.AsyncHeyGen:
+    """A client whose every request goes to `handler` (a MockTransport), on virtual time."""
+    from heygen_async.testing import MockTransport
+
+    return hg.AsyncHeyGen(
+        "sk-secret",
+        base_url="https://api.test",
+        transport=MockTransport(handler),
+        sleep=vtime.sleep,
+        clock=vtime.clock,
+        **options,
+    )
+
+
 @pytest.fixture
 def vtime() -> VirtualTime:
     return VirtualTime()

@@ -12,22 +12,11 @@ from typing import Any
 import pytest
 
 import heygen_async as hg
-from heygen_async.testing import MockRequest, MockResponse, MockTransport
+from heygen_async.testing import MockRequest, MockResponse
 
-from .conftest import VirtualTime
+from .conftest import VirtualTime, mock_client
 
 SESSION = {"data": {"session_id": "s1", "status": "thinking", "created_at": 1711382400}}
-
-
-def client_for(handler: Any, vtime: VirtualTime, **options: Any) -> hg.AsyncHeyGen:
-    return hg.AsyncHeyGen(
-        "sk-secret",
-        base_url="https://api.test",
-        transport=MockTransport(handler),
-        sleep=vtime.sleep,
-        clock=vtime.clock,
-        **options,
-    )
 
 
 async def test_a_sync_handler_sees_what_was_sent(vtime: VirtualTime) -> None:
@@ -37,7 +26,7 @@ async def test_a_sync_handler_sees_what_was_sent(vtime: VirtualTime) -> None:
         seen.append(request)
         return MockResponse(200, json=SESSION, headers={"X-Request-Id": "req_1"})
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     session = await client.video_agents.create(prompt="hello", idempotency_key="key-1")
     assert session.session_id == "s1"
     (request,) = seen
@@ -58,7 +47,7 @@ async def test_an_async_handler_and_dropped_connections_are_retried(vtime: Virtu
             raise ConnectionResetError("reset by peer")
         return MockResponse(200, json=SESSION)
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     session = await client.sessions.create(prompt="p")
     assert session.session_id == "s1"
     assert len(attempts) == 3 and len(set(attempts)) == 1  # one key across attempts
@@ -69,7 +58,7 @@ async def test_a_handler_that_keeps_dropping_gives_a_connection_error(vtime: Vir
     def handler(request: MockRequest) -> MockResponse:
         raise ConnectionResetError
 
-    client = client_for(handler, vtime, retry=hg.RetryPolicy(max_retries=2))
+    client = mock_client(handler, vtime, retry=hg.RetryPolicy(max_retries=2))
     with pytest.raises(
         hg.APIConnectionError, match=r"POST https://api\.test/v3/video-agents failed"
     ):
@@ -88,7 +77,7 @@ async def test_retry_after_and_the_create_gate_work_through_it(vtime: VirtualTim
             MockResponse(200, json=SESSION),
         ]
     )
-    client = client_for(lambda request: next(replies), vtime)
+    client = mock_client(lambda request: next(replies), vtime)
     await client.video_agents.create(prompt="p")
     assert vtime.sleeps == [7.0]
     assert await client.limiter.cooldown_remaining() == 0.0  # the 7 s have passed
@@ -106,7 +95,7 @@ async def test_pagination_follows_cursors_lazily(vtime: VirtualTime) -> None:
         asked.append(token)
         return MockResponse(200, json=pages[token])
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     styles = client.styles.list()
     first = await anext(styles)
     assert first.style_id == "a" and asked == [None]  # the second page is not fetched yet
@@ -123,7 +112,7 @@ async def test_a_repeated_cursor_is_a_malformed_reply_not_a_loop(vtime: VirtualT
         calls += 1
         return MockResponse(200, json=page)
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     with pytest.raises(hg.APIResponseValidationError, match="already given"):
         async with asyncio.timeout(5):
             [s async for s in client.styles.list()]
@@ -150,7 +139,7 @@ async def test_a_download_cut_short_is_restarted(vtime: VirtualTime, tmp_path: P
         data = {"id": "v1", "status": "completed", "video_url": "https://cdn.test/v1.mp4?sig=x"}
         return MockResponse(200, json={"data": data})
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     path = await client.videos.download("v1", tmp_path / "v1.mp4")
     assert path.read_bytes() == video
     assert downloads == 2
@@ -191,7 +180,7 @@ async def test_the_direct_upload_put_is_retried(vtime: VirtualTime, tmp_path: Pa
         }
         return MockResponse(200, json={"data": asset})
 
-    client = client_for(handler, vtime)
+    client = mock_client(handler, vtime)
     asset = await client.assets.upload(big)
     assert asset.asset_id == "a1"
     assert len(puts) == 2
@@ -205,7 +194,7 @@ async def test_a_reply_above_the_size_cap_is_refused(vtime: VirtualTime) -> None
     def handler(request: MockRequest) -> MockResponse:
         return MockResponse(200, content=b"x" * 2000)
 
-    client = client_for(handler, vtime, max_response_bytes=1000)
+    client = mock_client(handler, vtime, max_response_bytes=1000)
     with pytest.raises(hg.APIResponseValidationError, match="max_response_bytes"):
         await client.users.me()
 

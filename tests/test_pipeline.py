@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import heygen_async as hg
-from heygen_async.testing import MockRequest, MockResponse, MockTransport
+from heygen_async.testing import MockRequest, MockResponse
 
-from .conftest import VirtualTime
+from .conftest import VirtualTime, mock_client
 
 BUSY = {"error": {"code": "service_unavailable", "message": "busy"}}
-
-
-def _client(handler: Any, vtime: VirtualTime, **options: Any) -> hg.AsyncHeyGen:
-    return hg.AsyncHeyGen(
-        "sk-secret",
-        base_url="https://api.test",
-        transport=MockTransport(handler),
-        sleep=vtime.sleep,
-        clock=vtime.clock,
-        **options,
-    )
 
 
 async def test_each_attempt_counts_itself_and_keeps_its_key(vtime: VirtualTime) -> None:
@@ -38,7 +26,7 @@ async def test_each_attempt_counts_itself_and_keeps_its_key(vtime: VirtualTime) 
             200, json={"data": {"session_id": "s1", "run_id": "r1", "status": "thinking"}}
         )
 
-    client = _client(handler, vtime)
+    client = mock_client(handler, vtime)
     await client.video_agents.send_message("s1", "go on")
     assert [r.headers["X-Retry-Count"] for r in seen] == ["0", "1", "2"]
     assert len({r.headers["Idempotency-Key"] for r in seen}) == 1
@@ -59,7 +47,7 @@ async def test_a_streamed_error_reply_is_decoded_and_retried(
             return MockResponse(200, content=b"MP4")
         return MockResponse(200, json={"data": video})
 
-    client = _client(handler, vtime)
+    client = mock_client(handler, vtime)
     path = await client.videos.download("v1", tmp_path)
     assert path == tmp_path / "v1.mp4" and path.read_bytes() == b"MP4"
     assert len(served) == 2 and len(vtime.sleeps) == 1
@@ -74,7 +62,7 @@ async def test_a_streamed_4xx_is_raised_with_its_body(vtime: VirtualTime, tmp_pa
         return MockResponse(200, json={"data": video})
 
     with pytest.raises(hg.NotFoundError) as caught:
-        await _client(handler, vtime).videos.download("v1", tmp_path)
+        await mock_client(handler, vtime).videos.download("v1", tmp_path)
     assert "NoSuchKey" in caught.value.body
     assert vtime.sleeps == []
 
@@ -93,7 +81,7 @@ async def test_retry_logs_name_the_path_never_the_query(
         return MockResponse(200, json={"data": video})
 
     with caplog.at_level(logging.DEBUG, logger="heygen_async"):
-        await _client(handler, vtime).videos.download("v1", tmp_path)
+        await mock_client(handler, vtime).videos.download("v1", tmp_path)
     assert "retrying GET https://cdn.test/v1: attempt 2/4" in caplog.text
     assert "SECRET" not in caplog.text and "sk-secret" not in caplog.text
 
@@ -113,7 +101,7 @@ async def test_a_video_without_url_is_malformed_when_completed_else_not_ready(
     with pytest.raises(
         error, match="completed but gives no video_url" if status == "completed" else "wait first"
     ):
-        await _client(handler, vtime).videos.download("v1", tmp_path)
+        await mock_client(handler, vtime).videos.download("v1", tmp_path)
 
 
 async def test_a_download_the_file_system_refuses_is_a_typed_error(
@@ -129,5 +117,5 @@ async def test_a_download_the_file_system_refuses_is_a_typed_error(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     with pytest.raises(hg.ConfigurationError, match="cannot write the video") as caught:
-        await _client(handler, vtime).videos.download("v1", blocker / "sub" / "v1.mp4")
+        await mock_client(handler, vtime).videos.download("v1", blocker / "sub" / "v1.mp4")
     assert isinstance(caught.value.__cause__, OSError)
