@@ -208,3 +208,8 @@ SCHEMA_FORMATS = {
 
 # Reply fields that hold secrets (a webhook endpoint's signing secret): never in a repr.
 SECRET_FIELDS = {"secret"}
+
+# Long request enums given a name (by their first value): -> (alias, models module).
+LITERAL_ALIASES = {
+    "avatar_video.success": ("WebhookEventName", "_gen_webhooks"),
+}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
-from .models import Model, Models, docstring, request_annotation, strip
+from .models import LITERALS, Model, Models, docstring, request_annotation, strip
 from .spec import Operation, Param, camel, load, operations
 
 ROOT = Path(__file__).parent.parent
@@ -167,6 +167,13 @@ def render_models(p: Plan) -> dict[str, str]:
                 lines.append(f"    {_member(value)} = {json.dumps(value)}")
             modules[module].append("\n".join(lines))
             uses[module].add("StrEnum")
+    for name, (module, values) in sorted(LITERALS.items()):
+        literal = ", ".join(json.dumps(v) for v in values)
+        modules[module].append(
+            f"# The values HeyGen accepts for it (a request enum, too long to repeat).\n"
+            f"{name} = Literal[{literal}]"
+        )
+        uses[module].add("Literal")
     for model in p.models.models.values():
         lines = ["@attrs.frozen(kw_only=True)", f"class {model.name}:", model.doc, ""]
         if model.request:
@@ -721,6 +728,8 @@ def render_model_index(p: Plan) -> str:
     where: dict[str, str] = {name: model.module for name, model in p.models.models.items()}
     for enum in p.models.enums.values():
         where[enum.name] = enum.module
+    for name, (module, _) in LITERALS.items():
+        where[name] = module
     by_module: dict[str, list[str]] = defaultdict(list)
     for name, module in sorted(where.items()):
         by_module[module].append(name)

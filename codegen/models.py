@@ -277,6 +277,8 @@ class Models:
         """The module (under heygen_async.models) that defines model or enum `name`."""
         if name == "FileInput":
             return "files"
+        if name in LITERALS:
+            return LITERALS[name][0]
         if name in self.models:
             return self.models[name].module
         for enum in self.enums.values():
@@ -288,12 +290,23 @@ class Models:
         raise KeyError(name)
 
 
+# Long request enums named once (config.LITERAL_ALIASES), so signatures stay readable:
+# alias name -> (its module under heygen_async.models, the values).
+LITERALS: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
 def request_annotation(schema: dict[str, Any]) -> str:
     """What a caller passes for a body field: closed enums as Literal, nested objects as
     mappings (the schema checks their content)."""
     kind = schema.get("type")
     if kind == "string" and "enum" in schema:
-        return "Literal[" + ", ".join(json.dumps(v) for v in schema["enum"]) + "]"
+        values = tuple(schema["enum"])
+        alias = config.LITERAL_ALIASES.get(values[0])
+        if alias is not None:
+            name, module = alias
+            LITERALS[name] = (module, values)
+            return name
+        return "Literal[" + ", ".join(json.dumps(v) for v in values) + "]"
     if _is_asset_input(schema):
         # An asset given as the API's JSON, or as the SDK's AssetUrl / AssetId / AssetBase64.
         return "FileInput | Mapping[str, Any]"

@@ -115,6 +115,7 @@ if TYPE_CHECKING:
         WebhookEndpointSecret,
         WebhookEndpointsUpdateRequest,
         WebhookEvent,
+        WebhookEventName,
         WebhookEventType,
     )
 
@@ -206,6 +207,7 @@ MODULES: dict[str, str] = {
     "WebhookEndpointsCreateRequest": "._gen_webhooks",
     "WebhookEndpointsUpdateRequest": "._gen_webhooks",
     "WebhookEvent": "._gen_webhooks",
+    "WebhookEventName": "._gen_webhooks",
     "WebhookEventType": "._gen_webhooks",
 }
 
@@ -297,5 +299,6 @@ __all__ = [
     "WebhookEndpointsCreateRequest",
     "WebhookEndpointsUpdateRequest",
     "WebhookEvent",
+    "WebhookEventName",
     "WebhookEventType",
 ]

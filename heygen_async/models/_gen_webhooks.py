@@ -11,6 +11,40 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+# The values HeyGen accepts for it (a request enum, too long to repeat).
+WebhookEventName = Literal[
+    "avatar_video.success",
+    "avatar_video.fail",
+    "avatar_video_gif.success",
+    "avatar_video_gif.fail",
+    "video_translate.success",
+    "video_translate.fail",
+    "video_translate.preflight.validation_failed",
+    "video_translate.preflight.download_failed",
+    "personalized_video",
+    "instant_avatar.success",
+    "instant_avatar.fail",
+    "photo_avatar_generation.success",
+    "photo_avatar_generation.fail",
+    "photo_avatar_train.success",
+    "photo_avatar_train.fail",
+    "photo_avatar_add_motion.success",
+    "photo_avatar_add_motion.fail",
+    "proofread_creation.success",
+    "proofread_creation.fail",
+    "live_avatar.success",
+    "live_avatar.fail",
+    "avatar_video_caption.success",
+    "avatar_video_caption.fail",
+    "video_agent.success",
+    "video_agent.fail",
+    "hyperframes_video.success",
+    "hyperframes_video.fail",
+    "ai_clipping.success",
+    "ai_clipping.fail",
+    "batch.finished",
+]
+
 
 @attrs.frozen(kw_only=True)
 class WebhookEndpoint:
@@ -48,43 +82,7 @@ class WebhookEndpointsUpdateRequest:
 
     __omit_none__: ClassVar[bool] = True  # None fields are not sent
 
-    events: (
-        Sequence[
-            Literal[
-                "avatar_video.success",
-                "avatar_video.fail",
-                "avatar_video_gif.success",
-                "avatar_video_gif.fail",
-                "video_translate.success",
-                "video_translate.fail",
-                "video_translate.preflight.validation_failed",
-                "video_translate.preflight.download_failed",
-                "personalized_video",
-                "instant_avatar.success",
-                "instant_avatar.fail",
-                "photo_avatar_generation.success",
-                "photo_avatar_generation.fail",
-                "photo_avatar_train.success",
-                "photo_avatar_train.fail",
-                "photo_avatar_add_motion.success",
-                "photo_avatar_add_motion.fail",
-                "proofread_creation.success",
-                "proofread_creation.fail",
-                "live_avatar.success",
-                "live_avatar.fail",
-                "avatar_video_caption.success",
-                "avatar_video_caption.fail",
-                "video_agent.success",
-                "video_agent.fail",
-                "hyperframes_video.success",
-                "hyperframes_video.fail",
-                "ai_clipping.success",
-                "ai_clipping.fail",
-                "batch.finished",
-            ]
-        ]
-        | None
-    ) = None
+    events: Sequence[WebhookEventName] | None = None
     url: str | None = None
 
 
@@ -96,43 +94,7 @@ class WebhookEndpointsCreateRequest:
 
     url: str
     entity_id: str | None = None
-    events: (
-        Sequence[
-            Literal[
-                "avatar_video.success",
-                "avatar_video.fail",
-                "avatar_video_gif.success",
-                "avatar_video_gif.fail",
-                "video_translate.success",
-                "video_translate.fail",
-                "video_translate.preflight.validation_failed",
-                "video_translate.preflight.download_failed",
-                "personalized_video",
-                "instant_avatar.success",
-                "instant_avatar.fail",
-                "photo_avatar_generation.success",
-                "photo_avatar_generation.fail",
-                "photo_avatar_train.success",
-                "photo_avatar_train.fail",
-                "photo_avatar_add_motion.success",
-                "photo_avatar_add_motion.fail",
-                "proofread_creation.success",
-                "proofread_creation.fail",
-                "live_avatar.success",
-                "live_avatar.fail",
-                "avatar_video_caption.success",
-                "avatar_video_caption.fail",
-                "video_agent.success",
-                "video_agent.fail",
-                "hyperframes_video.success",
-                "hyperframes_video.fail",
-                "ai_clipping.success",
-                "ai_clipping.fail",
-                "batch.finished",
-            ]
-        ]
-        | None
-    ) = None
+    events: Sequence[WebhookEventName] | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from .. import _decode
 from .._api import Api
@@ -18,6 +18,7 @@ from ..models._gen_webhooks import (
     WebhookEndpointSecret,
     WebhookEndpointsUpdateRequest,
     WebhookEvent,
+    WebhookEventName,
     WebhookEventType,
 )
 from ._base import Resource
@@ -90,39 +91,7 @@ class WebhookEvents(Resource):
     def list(
         self,
         *,
-        event_type: Literal[
-            "avatar_video.success",
-            "avatar_video.fail",
-            "avatar_video_gif.success",
-            "avatar_video_gif.fail",
-            "video_translate.success",
-            "video_translate.fail",
-            "video_translate.preflight.validation_failed",
-            "video_translate.preflight.download_failed",
-            "personalized_video",
-            "instant_avatar.success",
-            "instant_avatar.fail",
-            "photo_avatar_generation.success",
-            "photo_avatar_generation.fail",
-            "photo_avatar_train.success",
-            "photo_avatar_train.fail",
-            "photo_avatar_add_motion.success",
-            "photo_avatar_add_motion.fail",
-            "proofread_creation.success",
-            "proofread_creation.fail",
-            "live_avatar.success",
-            "live_avatar.fail",
-            "avatar_video_caption.success",
-            "avatar_video_caption.fail",
-            "video_agent.success",
-            "video_agent.fail",
-            "hyperframes_video.success",
-            "hyperframes_video.fail",
-            "ai_clipping.success",
-            "ai_clipping.fail",
-            "batch.finished",
-        ]
-        | None = None,
+        event_type: WebhookEventName | None = None,
         entity_id: str | None = None,
         page_size: int = 10,
     ) -> AsyncIterator[WebhookEvent]:
@@ -174,41 +143,7 @@ class WebhookEndpoints(Resource):
         *,
         url: str | None = None,
         entity_id: str | None = None,
-        events: Sequence[
-            Literal[
-                "avatar_video.success",
-                "avatar_video.fail",
-                "avatar_video_gif.success",
-                "avatar_video_gif.fail",
-                "video_translate.success",
-                "video_translate.fail",
-                "video_translate.preflight.validation_failed",
-                "video_translate.preflight.download_failed",
-                "personalized_video",
-                "instant_avatar.success",
-                "instant_avatar.fail",
-                "photo_avatar_generation.success",
-                "photo_avatar_generation.fail",
-                "photo_avatar_train.success",
-                "photo_avatar_train.fail",
-                "photo_avatar_add_motion.success",
-                "photo_avatar_add_motion.fail",
-                "proofread_creation.success",
-                "proofread_creation.fail",
-                "live_avatar.success",
-                "live_avatar.fail",
-                "avatar_video_caption.success",
-                "avatar_video_caption.fail",
-                "video_agent.success",
-                "video_agent.fail",
-                "hyperframes_video.success",
-                "hyperframes_video.fail",
-                "ai_clipping.success",
-                "ai_clipping.fail",
-                "batch.finished",
-            ]
-        ]
-        | None = None,
+        events: Sequence[WebhookEventName] | None = None,
         idempotency_key: str | None = None,
     ) -> WebhookEndpoint:
         """Create Webhook Endpoint.
@@ -236,41 +171,7 @@ class WebhookEndpoints(Resource):
         endpoint_id: str,
         request: WebhookEndpointsUpdateRequest | None = None,
         *,
-        events: Sequence[
-            Literal[
-                "avatar_video.success",
-                "avatar_video.fail",
-                "avatar_video_gif.success",
-                "avatar_video_gif.fail",
-                "video_translate.success",
-                "video_translate.fail",
-                "video_translate.preflight.validation_failed",
-                "video_translate.preflight.download_failed",
-                "personalized_video",
-                "instant_avatar.success",
-                "instant_avatar.fail",
-                "photo_avatar_generation.success",
-                "photo_avatar_generation.fail",
-                "photo_avatar_train.success",
-                "photo_avatar_train.fail",
-                "photo_avatar_add_motion.success",
-                "photo_avatar_add_motion.fail",
-                "proofread_creation.success",
-                "proofread_creation.fail",
-                "live_avatar.success",
-                "live_avatar.fail",
-                "avatar_video_caption.success",
-                "avatar_video_caption.fail",
-                "video_agent.success",
-                "video_agent.fail",
-                "hyperframes_video.success",
-                "hyperframes_video.fail",
-                "ai_clipping.success",
-                "ai_clipping.fail",
-                "batch.finished",
-            ]
-        ]
-        | None = None,
+        events: Sequence[WebhookEventName] | None = None,
         url: str | None = None,
     ) -> WebhookEndpoint:
         """Update Webhook Endpoint.
