@@ -307,6 +307,8 @@ class _Context:
             pkg.append("from ... import _decode")
         if "OperationSchemas" in names:
             pkg.append("from ..._jsonschema import OperationSchemas")
+        if "COMPONENTS" in names:
+            pkg.append("from ._gen_components import COMPONENTS")
         polling = [n for n in ("ProgressCallback", "wait_for_job") if n in names]
         if polling:
             pkg.append(f"from ..._polling import {', '.join(polling)}")
@@ -339,13 +341,11 @@ class _Context:
 def _render_schemas(ctx: _Context) -> str:
     if not ctx.bodies and not ctx.queries:
         return ""
-    refs = sorted(set(re.findall(r"#/components/schemas/(\w+)", json.dumps(ctx.bodies))))
-    components = ctx.plan.document.get("components", {}).get("schemas", {})
-    known = {name: strip(components[name]) for name in refs if name in components}
-    document = {"components": {"schemas": known}} if known else {}
-    hoist = _Hoister([document, ctx.bodies, ctx.queries])
+    refs = re.findall(r"#/components/schemas/(\w+)", json.dumps(ctx.bodies))
+    hoist = _Hoister([ctx.bodies, ctx.queries])
     args = [
-        hoist.source(document, 1),
+        # The schemas the bodies refer to (`$ref`), shared by every module: _gen_components.
+        "COMPONENTS" if refs else "{}",
         hoist.source(ctx.bodies, 1, names=True),
         hoist.source(ctx.queries, 1, names=True),
     ]
@@ -679,6 +679,19 @@ def _status_schema(op: Operation) -> dict[str, Any] | None:
 # -- registry and sync types --------------------------------------------------------------
 
 
+def render_components(p: Plan) -> str:
+    """The component schemas request bodies refer to (`$ref`), written once for all modules."""
+    bodies = [op.body for op in p.operations if op.body is not None]
+    refs = sorted(set(re.findall(r"#/components/schemas/(\w+)", json.dumps(bodies))))
+    components = p.document.get("components", {}).get("schemas", {})
+    known = {name: strip(components[name]) for name in refs if name in components}
+    text = HEADER + "The component schemas HeyGen's request bodies refer to (`$ref`).\n"
+    text += '"""\n\nfrom __future__ import annotations\n\nfrom typing import Any\n\n'
+    document = json.dumps({"components": {"schemas": known}}, indent=4)
+    document = document.replace("true", "True").replace("false", "False").replace("null", "None")
+    return text + f"COMPONENTS: dict[str, Any] = {document}\n"
+
+
 def render_registry(p: Plan) -> str:
     lines = [
         HEADER
@@ -900,6 +913,7 @@ def render_all(p: Plan | None = None) -> dict[str, str]:
     files["heygen_async/resources/_gen_registry.py"] = render_registry(p)
     files["heygen_async/_gen_sync_types.py"] = render_sync_types(p)
     files["heygen_async/_gen_client.py"] = render_client(p)
+    files["heygen_async/resources/_gen_components.py"] = render_components(p)
     files["heygen_async/models/_gen_index.py"] = render_model_index(p)
     return {path: format_source(path, text) for path, text in sorted(files.items())}
 

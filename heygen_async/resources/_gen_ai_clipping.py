@@ -17,6 +17,7 @@ from ..models._gen_ai_clipping import AiClippingCreateRequest, AiClippingJob
 from ..models._gen_common import Deletion
 from ..models.files import FileInput
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -39,30 +40,7 @@ _VIDEO_2: dict[str, Any] = {
     "type": "object",
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "AiClippingCreate": {
             "properties": {

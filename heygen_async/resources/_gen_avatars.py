@@ -26,6 +26,7 @@ from ..models._gen_avatars import (
 from ..models._gen_common import Deletion
 from ..models.files import FileInput
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -82,40 +83,7 @@ _AVATARCREATE: dict[str, Any] = {
     "type": "object",
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetBase64": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "media_type", "data"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["base64"]},
-                        "media_type": {"type": "string"},
-                        "data": {"type": "string"},
-                    },
-                },
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "AvatarConsentCreate": {
             "properties": {

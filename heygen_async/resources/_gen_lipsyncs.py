@@ -24,6 +24,7 @@ from ..models._gen_lipsyncs import (
 )
 from ..models.files import FileInput
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -75,30 +76,7 @@ _LIPSYNCS: dict[str, Any] = {
     "type": "object",
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "LipsyncBatchesCreate": {
             "properties": {

@@ -32,6 +32,7 @@ from ..models._gen_video_translations import (
 )
 from ..models.files import FileInput
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -118,30 +119,7 @@ _VIDEO_TRANSLATIONS: dict[str, Any] = {
     "type": "object",
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "VideoTranslateProofreadsSrtUpdate": {
             "properties": {"srt": _SRT},

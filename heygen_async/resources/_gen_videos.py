@@ -24,6 +24,7 @@ from ..models._gen_videos import (
 from ..models.files import FileInput
 from ..models.videos import Video
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -396,40 +397,7 @@ _VIDEOS: dict[str, Any] = {
     "oneOf": [_SCHEMA, _SCHEMA_7, _SCHEMA_8, _SCHEMA_9],
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetBase64": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "media_type", "data"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["base64"]},
-                        "media_type": {"type": "string"},
-                        "data": {"type": "string"},
-                    },
-                },
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "VideoBatchesCreate": {
             "properties": {

@@ -27,6 +27,7 @@ from ..models._gen_voices import (
 )
 from ..models.files import FileInput
 from ._base import Resource
+from ._gen_components import COMPONENTS
 
 if TYPE_CHECKING:
     from ..webhooks import WebhookReceiver
@@ -53,40 +54,7 @@ _AUDIO_3: dict[str, Any] = {
     "type": "object",
 }
 _SCHEMAS = OperationSchemas(
-    {
-        "components": {
-            "schemas": {
-                "AssetBase64": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "media_type", "data"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["base64"]},
-                        "media_type": {"type": "string"},
-                        "data": {"type": "string"},
-                    },
-                },
-                "AssetId": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "asset_id"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["asset_id"]},
-                        "asset_id": {"type": "string"},
-                    },
-                },
-                "AssetUrl": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["type", "url"],
-                    "properties": {
-                        "type": {"type": "string", "enum": ["url"]},
-                        "url": {"type": "string"},
-                    },
-                },
-            }
-        }
-    },
+    COMPONENTS,
     {
         "VoiceSpeechCreate": {
             "properties": {
