@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import heygen_async as hg
 
 EXPECTED = {
@@ -163,3 +165,41 @@ def test_import_heygen_async_loads_no_heavy_module() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[] []"
+
+
+def test_design_signatures_of_the_seams_and_webhooks() -> None:
+    """The signatures DESIGN.md fixes for the transport seam, MockTransport and webhooks."""
+    import inspect
+
+    from heygen_async.testing import MockResponse, MockTransport
+    from heygen_async.webhooks import WebhookReceiver
+
+    def params(fn: Any) -> dict[str, Any]:
+        return {
+            name: (p.kind.name, p.default)
+            for name, p in inspect.signature(fn).parameters.items()
+            if name != "self"
+        }
+
+    assert params(hg.AsyncHeyGen)["transport"] == ("KEYWORD_ONLY", None)
+    assert params(MockTransport) == {"handler": ("POSITIONAL_OR_KEYWORD", inspect.Parameter.empty)}
+    assert params(MockResponse) == {
+        "status": ("POSITIONAL_OR_KEYWORD", inspect.Parameter.empty),
+        "json": ("KEYWORD_ONLY", None),
+        "content": ("KEYWORD_ONLY", b""),
+        "headers": ("KEYWORD_ONLY", None),
+    }
+    assert params(WebhookReceiver)["tolerance"] == ("KEYWORD_ONLY", 300.0)
+    assert set(inspect.signature(WebhookReceiver.serve).parameters) >= {"host", "port"}
+    client = hg.AsyncHeyGen("k")
+    create = params(client.webhooks.endpoints.create)
+    assert {k: create[k] for k in ("url", "events", "entity_id")} == {
+        "url": ("KEYWORD_ONLY", None),
+        "events": ("KEYWORD_ONLY", None),
+        "entity_id": ("KEYWORD_ONLY", None),
+    }
+    history = params(client.webhooks.events.list)
+    assert history["event_type"] == ("KEYWORD_ONLY", None)
+    assert history["entity_id"] == ("KEYWORD_ONLY", None)
+    for wait in (client.sessions.wait, client.videos.wait, client.lipsyncs.wait):
+        assert params(wait)["events"] == ("KEYWORD_ONLY", None)
